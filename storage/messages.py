@@ -1,0 +1,195 @@
+"""SQL for messages: insert in batches, list, read one, and their raw bytes.
+
+Every read takes the set of account ids the acting agent may see and filters by it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from storage.access import ids_param
+from storage.db import Db
+from storage.raw_codec import decompress
+from storage.records import MessageHeaders, MessageSummary, NewMessage
+
+_SUMMARY = """
+SELECT m.id, m.account_id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_addr,
+       m.date, m.seen, m.flagged, m.answered, m.has_attachments, m.snippet,
+       ca.customer_id, m.parse_error
+  FROM messages AS m
+  LEFT JOIN customer_addresses AS ca ON ca.address = m.from_addr
+"""
+
+
+def _summary(row: sqlite3.Row) -> MessageSummary:
+    return MessageSummary(
+        id=row["id"],
+        account_id=row["account_id"],
+        folder_id=row["folder_id"],
+        thread_id=row["thread_id"],
+        subject=row["subject"],
+        from_name=row["from_name"],
+        from_addr=row["from_addr"],
+        date=row["date"],
+        seen=bool(row["seen"]),
+        flagged=bool(row["flagged"]),
+        answered=bool(row["answered"]),
+        has_attachments=bool(row["has_attachments"]),
+        snippet=row["snippet"],
+        customer_id=row["customer_id"],
+        parse_error=row["parse_error"],
+    )
+
+
+async def existing_uids(
+    db: Db, *, folder_id: int, uidvalidity: int, uids: Iterable[int]
+) -> set[int]:
+    """Which of `uids` the folder already holds under this UIDVALIDITY."""
+    rows = await db.fetchall(
+        "SELECT uid FROM messages WHERE folder_id = ? AND uidvalidity = ? "
+        "AND uid IN (SELECT value FROM json_each(?))",
+        (folder_id, uidvalidity, ids_param(uids)),
+    )
+    return {int(r[0]) for r in rows}
+
+
+async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
+    """Insert messages with their raw bytes and index text; return their ids in order.
+
+    Must run inside a transaction. Ids are assigned up front so each table takes one
+    executemany; callers drop rows whose server key already exists (existing_uids).
+    """
+    if not rows:
+        return []
+    start = int(await db.scalar("SELECT coalesce(max(id), 0) FROM messages")) + 1
+    ids = list(range(start, start + len(rows)))
+    await db.executemany(
+        """
+        INSERT INTO messages (
+            id, account_id, folder_id, uidvalidity, uid, message_id, in_reply_to, thread_id,
+            subject, from_name, from_addr, to_addrs, cc_addrs, date, internal_date, size,
+            seen, flagged, answered, draft, has_attachments, auto_submitted, list_mail,
+            snippet, parse_error
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            (
+                i, r.account_id, r.folder_id, r.uidvalidity, r.uid, r.message_id,
+                r.in_reply_to, r.thread_id, r.subject, r.from_name, r.from_addr, r.to_addrs,
+                r.cc_addrs, r.date, r.internal_date, r.size, int(r.seen), int(r.flagged),
+                int(r.answered), int(r.draft), int(r.has_attachments), int(r.auto_submitted),
+                int(r.list_mail), r.snippet, r.parse_error,
+            )
+            for i, r in zip(ids, rows, strict=True)
+        ),
+    )
+    await db.executemany(
+        "INSERT INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
+        ((i, r.raw_codec, r.raw_data) for i, r in zip(ids, rows, strict=True)),
+    )
+    await db.executemany(
+        "INSERT INTO message_text (id, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)",
+        (
+            (i, r.subject, r.index_sender, r.index_recipients, r.index_body)
+            for i, r in zip(ids, rows, strict=True)
+        ),
+    )
+    return ids
+
+
+async def list_folder(
+    db: Db, *, folder_id: int, account_ids: Iterable[int], offset: int = 0, limit: int = 200
+) -> list[MessageSummary]:
+    """A page of a folder's messages, newest first."""
+    rows = await db.fetchall(
+        _SUMMARY
+        + """
+         WHERE m.folder_id = ? AND m.deleted = 0
+           AND m.account_id IN (SELECT value FROM json_each(?))
+         ORDER BY m.date DESC, m.id DESC
+         LIMIT ? OFFSET ?
+        """,
+        (folder_id, ids_param(account_ids), limit, offset),
+    )
+    return [_summary(r) for r in rows]
+
+
+async def count_folder(db: Db, *, folder_id: int, account_ids: Iterable[int]) -> int:
+    """How many messages a folder holds (0 when the agent may not see it)."""
+    return int(
+        await db.scalar(
+            "SELECT count(*) FROM messages WHERE folder_id = ? AND deleted = 0 "
+            "AND account_id IN (SELECT value FROM json_each(?))",
+            (folder_id, ids_param(account_ids)),
+        )
+    )
+
+
+async def headers(db: Db, *, message_id: int, account_ids: Iterable[int]) -> MessageHeaders | None:
+    """The stored header fields of one message, if the agent may see it."""
+    row = await db.fetchone(
+        """
+        SELECT id, account_id, folder_id, thread_id, message_id, subject, from_name, from_addr,
+               to_addrs, cc_addrs, date, seen, flagged, parse_error
+          FROM messages
+         WHERE id = ? AND account_id IN (SELECT value FROM json_each(?))
+        """,
+        (message_id, ids_param(account_ids)),
+    )
+    if row is None:
+        return None
+    return MessageHeaders(
+        id=row["id"],
+        account_id=row["account_id"],
+        folder_id=row["folder_id"],
+        thread_id=row["thread_id"],
+        message_id=row["message_id"],
+        subject=row["subject"],
+        from_name=row["from_name"],
+        from_addr=row["from_addr"],
+        to_addrs=row["to_addrs"],
+        cc_addrs=row["cc_addrs"],
+        date=row["date"],
+        seen=bool(row["seen"]),
+        flagged=bool(row["flagged"]),
+        parse_error=row["parse_error"],
+    )
+
+
+async def raw(db: Db, *, message_id: int, account_ids: Iterable[int]) -> bytes | None:
+    """The original bytes of one message, if the agent may see it."""
+    row = await db.fetchone(
+        """
+        SELECT r.compression, r.data FROM message_raw AS r
+          JOIN messages AS m ON m.id = r.message_id
+         WHERE r.message_id = ? AND m.account_id IN (SELECT value FROM json_each(?))
+        """,
+        (message_id, ids_param(account_ids)),
+    )
+    return None if row is None else decompress(row[0], row[1])
+
+
+async def set_seen(db: Db, *, message_id: int, seen: bool, account_ids: Iterable[int]) -> bool:
+    """Mark one message read or unread; False when the agent may not see it."""
+    changed = await db.execute(
+        "UPDATE messages SET seen = ? WHERE id = ? "
+        "AND account_id IN (SELECT value FROM json_each(?))",
+        (int(seen), message_id, ids_param(account_ids)),
+    )
+    return changed > 0
+
+
+async def search_ids(db: Db, *, match: str, account_ids: Iterable[int], limit: int) -> list[int]:
+    """Ids of messages whose indexed text matches an FTS5 expression, best first."""
+    rows = await db.fetchall(
+        """
+        SELECT m.id FROM message_fts
+          JOIN messages AS m ON m.id = message_fts.rowid
+         WHERE message_fts MATCH ? AND m.deleted = 0
+           AND m.account_id IN (SELECT value FROM json_each(?))
+         ORDER BY rank LIMIT ?
+        """,
+        (match, ids_param(account_ids), limit),
+    )
+    return [int(r[0]) for r in rows]

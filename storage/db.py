@@ -177,10 +177,9 @@ def _prepare_file(path: Path, *, create: bool) -> None:
         raise StoreUnavailableError(f"no database at {path}; run frontdesk once to create it")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except FileExistsError:
-        pass
+        # Another process may have created it a moment ago: that is fine.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise StoreUnavailableError(

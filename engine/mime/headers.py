@@ -1,0 +1,194 @@
+"""Split a raw message into header block and body, and decode header values.
+
+The header block is parsed here rather than by :mod:`email`: the stdlib parser treats the first
+line without a colon as the start of the body (losing every header after it, Message-ID
+included), and its header-value machinery has quadratic paths on hostile input. This parser
+skips a malformed line and carries on, is bounded in size and field count, and runs in one
+linear pass. Values stay bytes until a caller asks for one, so unused headers cost nothing.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+from engine.mime.charsets import bytes_to_text, decode_bytes
+from engine.mime.limits import (
+    MAX_DECODE_HEADER_CHARS,
+    MAX_HEADER_BLOCK_BYTES,
+    MAX_HEADER_FIELDS,
+    MAX_HEADER_VALUE_BYTES,
+)
+
+__all__ = ["HeaderBlock", "decode_words", "parse_header_block", "split_message", "split_part"]
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_LOGICAL_LINE_BREAK = re.compile(rb"\n(?![ \t])")
+# RFC 5322 field name: printable ASCII except colon.
+_FIELD_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+")
+
+# RFC 2047 encoded word. Encoded text cannot contain "?", so each candidate scans at most to the
+# next "?": linear. Whitespace inside is tolerated because broken mailers emit it.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([qQbB])\?([^?]*+)\?=")
+
+
+class HeaderBlock:
+    """The fields of one header block: lower-cased name -> unfolded raw values, in order."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[str, list[bytes]]) -> None:
+        self._fields = fields
+
+    def get(self, name: str) -> str | None:
+        """First value of *name* as text (raw 8-bit decoded, encoded words left as they are)."""
+        values = self._fields.get(name.lower())
+        return bytes_to_text(values[0]) if values else None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of *name* as text."""
+        return [bytes_to_text(v) for v in self._fields.get(name.lower(), ())]
+
+    def get_bytes(self, name: str) -> bytes | None:
+        """First value of *name* as the raw (unfolded) bytes."""
+        values = self._fields.get(name.lower())
+        return values[0] if values else None
+
+    def has(self, name: str) -> bool:
+        """Whether the field is present (even if empty)."""
+        return name.lower() in self._fields
+
+    def names(self) -> tuple[str, ...]:
+        """Lower-cased names of all fields present."""
+        return tuple(self._fields)
+
+
+def split_message(raw: bytes) -> tuple[bytes, int, bool]:
+    """Find the header block of *raw*.
+
+    Returns ``(header_bytes, body_offset, separator_found)``. Without a blank line the whole
+    message is a candidate header block and :func:`parse_header_block` decides where it ends.
+    """
+    if raw.startswith(b"\n"):
+        return b"", 1, True
+    if raw.startswith(b"\r\n"):
+        return b"", 2, True
+    match = _BLANK_LINE.search(raw)
+    if match is None:
+        return raw[:MAX_HEADER_BLOCK_BYTES], len(raw), False
+    return raw[: min(match.start(), MAX_HEADER_BLOCK_BYTES)], match.end(), True
+
+
+def split_part(data: bytes, start: int, end: int) -> tuple[HeaderBlock, int]:
+    """Headers of the MIME part ``data[start:end]`` and the absolute offset of its body.
+
+    Inside a multipart the first line that is not a header ends the headers (as in the stdlib
+    parser), blank line or not. Works on offsets so a large part is never copied.
+    """
+    if data.startswith(b"\n", start, end):
+        return HeaderBlock({}), start + 1
+    if data.startswith(b"\r\n", start, end):
+        return HeaderBlock({}), start + 2
+    match = _BLANK_LINE.search(data, start, end)
+    header_end = match.start() if match else end
+    header = data[start : min(header_end, start + MAX_HEADER_BLOCK_BYTES)]
+    block, stopped_at = parse_header_block(header, stop_at_garbage=True)
+    if stopped_at < len(header):
+        return block, start + stopped_at
+    return block, match.end() if match else end
+
+
+def parse_header_block(data: bytes, *, stop_at_garbage: bool = False) -> tuple[HeaderBlock, int]:
+    """Parse header lines from *data* (bounded to MAX_HEADER_BLOCK_BYTES).
+
+    Lines that are neither ``name: value`` nor a continuation are skipped, unless
+    *stop_at_garbage* is set, in which case such a line is taken as the start of the body, as
+    RFC 5322 parsers do. Returns the block and the offset where parsing stopped (the body start
+    when it stopped at garbage, else ``len(data)``).
+    """
+    data = data[:MAX_HEADER_BLOCK_BYTES]
+    fields: dict[str, list[bytes]] = {}
+    offset = 0
+    count = 0
+    # Each item is one logical line: a field with its continuation lines still attached.
+    for index, line in enumerate(_LOGICAL_LINE_BREAK.split(data)):
+        line_start = offset
+        offset += len(line) + 1
+        colon = line.find(b":")
+        field = line[:colon].rstrip(b" \t") if colon > 0 else b""
+        if not field or not _FIELD_NAME.fullmatch(field):
+            if index == 0 and line.startswith(b"From "):
+                continue  # mbox separator line
+            if stop_at_garbage and line.strip():
+                return HeaderBlock(fields), line_start
+            continue
+        count += 1
+        if count > MAX_HEADER_FIELDS:
+            break
+        value = line[colon + 1 :]
+        if b"\n" in value:  # unfold: drop the line breaks, keep the whitespace after them
+            value = value.replace(b"\r\n", b"").replace(b"\n", b"")
+        value = value.strip()[:MAX_HEADER_VALUE_BYTES]
+        fields.setdefault(field.decode("ascii").lower(), []).append(value)
+    return HeaderBlock(fields), len(data)
+
+
+def _decode_word(charset: str, encoding: str, text: str) -> bytes | None:
+    """Bytes of one encoded word's payload, or None when it cannot be decoded."""
+    data = text.encode("utf-8", errors="replace")
+    try:
+        if encoding in "qQ":
+            return binascii.a2b_qp(data, header=True)
+        data = data.strip()
+        missing = -len(data) % 4
+        if missing == 3:  # one stray character can never be base64; drop it
+            data = data[:-1]
+        elif missing:
+            data += b"=" * missing
+        return binascii.a2b_base64(data)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words in a header value; never raises.
+
+    Whitespace between adjacent encoded words is dropped (RFC 2047 section 6.2), and adjacent
+    words in the same charset are joined before decoding, because mailers split multi-byte
+    characters across words. Undecodable words are left as written. The result is NOT
+    sanitised: decoded text may contain anything, including CR/LF and ESC.
+    """
+    if "=?" not in value:
+        return value
+    value = value[:MAX_DECODE_HEADER_CHARS]
+    out: list[str] = []
+    pending = bytearray()
+    pending_charset: str | None = None  # set while the previous token was an encoded word
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pending_charset
+        if pending_charset is not None:
+            out.append(decode_bytes(bytes(pending), pending_charset))
+            pending.clear()
+            pending_charset = None
+
+    for match in _ENCODED_WORD.finditer(value):
+        gap = value[pos : match.start()]
+        pos = match.end()
+        charset = match.group(1).split("*", 1)[0].lower()  # RFC 2231 language suffix
+        decoded = _decode_word(charset, match.group(2), match.group(3))
+        if decoded is None:
+            flush()
+            out.append(gap + match.group(0))
+            continue
+        if gap and not (pending_charset is not None and gap.isspace()):
+            flush()
+            out.append(gap)
+        if pending_charset is not None and charset != pending_charset:
+            flush()
+        pending += decoded
+        pending_charset = charset
+    flush()
+    out.append(value[pos:])
+    return "".join(out)

@@ -1,0 +1,25 @@
+"""The engine's exceptions. Each message is one line fit to show the person at the edge
+(CLI exit message, console notification): what is wrong and what to do."""
+
+from __future__ import annotations
+
+
+class FrontdeskError(Exception):
+    """An expected failure: shown as one line, never as a traceback."""
+
+
+class StoreOpenError(FrontdeskError):
+    """The database could not be opened, created or migrated."""
+
+
+class UnknownAgentError(FrontdeskError):
+    """The acting person is not an agent of this store, or is deactivated."""
+
+
+class NotFoundError(FrontdeskError):
+    """The thing asked for does not exist, or the agent may not see it: the two are
+    deliberately indistinguishable, so a probe learns nothing about others' mail."""
+
+
+class InvalidInputError(FrontdeskError):
+    """An argument from the person is not acceptable."""

@@ -1,0 +1,151 @@
+"""The `frontdesk` command line: the console, the demo, and (later) headless setup.
+
+Expected failures print one line on stderr and exit non-zero; tracebacks are for bugs.
+Textual is imported only by the commands that open the console, so headless commands
+start fast and work without a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+from engine.errors import FrontdeskError
+from engine.models import Agent
+from engine.service import LocalService, Service
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def version() -> str:
+    try:
+        return metadata.version("frontdesk")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--db and --agent, accepted before or after the command name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--db", metavar="PATH", default=default,
+        help="the store to open (default: $FRONTDESK_DB, else the XDG data directory)",
+    )
+    parser.add_argument(
+        "--agent", metavar="NAME", default=default,
+        help="act as this agent (default: the agent of your OS user)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontdesk",
+        description="A terminal shared-inbox console. With no command, opens the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontdesk {version()}")
+    _common(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="build a demo store of generated mail and open the console on it",
+        description="Build a demo store (3 accounts, one shared) and open the console. "
+        "The demo store is separate from your real one unless --db says otherwise.",
+    )
+    _common(demo, suppress=True)
+    demo.add_argument("--messages", type=_positive_int, default=2000, metavar="N",
+                      help="how many messages to generate (default: 2000)")
+    demo.add_argument("--seed", type=int, default=7, metavar="N",
+                      help="the generator's seed: same seed, same mail (default: 7)")
+    demo.add_argument("--seed-only", action="store_true",
+                      help="write the store and exit without opening the console")
+    demo.add_argument("--rebuild", action="store_true",
+                      help="build the store again even if it already holds this demo")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `frontdesk` console script."""
+    args = build_parser().parse_args(argv)
+    args.db_path = Path(args.db).expanduser() if args.db else None
+    try:
+        if args.command == "demo":
+            return asyncio.run(_demo(args))
+        return asyncio.run(_console(args))
+    except FrontdeskError as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+async def _console(args: argparse.Namespace) -> int:
+    from engine.paths import resolve_db
+
+    service = await LocalService.open(resolve_db(args.db))
+    try:
+        agent = await service.login(args.agent)
+        await _run_app(service, agent)
+    finally:
+        await service.close()
+    return EXIT_OK
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from engine.demo import DemoSpec, open_demo
+    from engine.identity import os_user
+    from engine.paths import demo_db
+
+    path = args.db_path or demo_db()
+    show_progress = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            print(f"\rbuilding demo store: {done}/{total} messages", end="", file=sys.stderr)
+
+    login = args.agent or os_user()
+    service = await open_demo(
+        path, DemoSpec(messages=args.messages, seed=args.seed), login=login,
+        rebuild=args.rebuild, progress=progress,
+    )
+    if show_progress:
+        print(file=sys.stderr)
+    try:
+        if args.seed_only:
+            print(f"demo store ready: {path}")
+            return EXIT_OK
+        agent = await service.login(login)
+        await _run_app(service, agent)
+    finally:
+        await service.close()
+    return EXIT_OK
+
+
+async def _run_app(service: Service, agent: Agent) -> None:
+    if not sys.stdout.isatty():
+        raise FrontdeskError(
+            "the console needs a terminal; run it in one, or use a headless command"
+        )
+    from tui.app import FrontdeskApp
+
+    await FrontdeskApp(service, agent).run_async()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

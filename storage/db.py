@@ -194,7 +194,11 @@ async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
         raise StoreUnavailableError(f"cannot open database {path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
     try:
-        # Every cursor is drained: an unfinished SELECT would pin an old read snapshot.
+        # Read the schema before any pragma can write: a file that is not a database
+        # fails here, untouched. Every cursor is drained: an unfinished SELECT would pin
+        # an old read snapshot.
+        await conn.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
         for pragma in _PRAGMAS:
             await conn.execute_fetchall(pragma)
         if readonly:
@@ -205,8 +209,6 @@ async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
                 raise StoreUnavailableError(
                     f"cannot switch {path} to WAL mode; is it on a network file system?"
                 )
-        # Touch the schema: a file that is not a database fails here, not later.
-        await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
     except sqlite3.DatabaseError as exc:
         await conn.close()
         msg = str(exc)

@@ -93,3 +93,71 @@ async def test_hostile_mail_is_shown_as_text(demo_service: LocalService) -> None
         await pilot.click("#preview-body")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_keys_move_between_panes_and_show_help(demo_service: LocalService) -> None:
+    from tui.widgets.preview import Preview
+
+    agent = await demo_service.login("tester")
+    app = FrontdeskApp(demo_service, agent)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.focused, MessageList)
+        await pilot.press("enter")
+        assert isinstance(app.focused, Preview)
+        await pilot.press("escape")
+        assert isinstance(app.focused, MessageList)
+        await pilot.press("tab")
+        assert not isinstance(app.focused, MessageList)
+        await pilot.press("shift+tab")
+        assert isinstance(app.focused, MessageList)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_choosing_another_folder_lists_its_mail(demo_service: LocalService) -> None:
+    agent = await demo_service.login("tester")
+    app = FrontdeskApp(demo_service, agent)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tree = app.screen.query_one(FolderTree)
+        sent = next(node for account in tree.root.children for node in account.children
+                    if node.data is not None and str(node.label).startswith("Sent"))
+        tree.move_cursor(sent)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sent.data is not None
+        expected = await demo_service.count_messages(agent, sent.data.folder_id)
+        table = app.screen.query_one(MessageList)
+        assert expected > 0 and table.total == expected
+        assert table.row_count == min(expected, 300)
+
+
+async def test_list_loads_further_pages_near_the_end(demo_service: LocalService,
+                                                     monkeypatch) -> None:
+    import tui.screens.main as main_screen
+
+    monkeypatch.setattr(main_screen, "PAGE", 20)
+    monkeypatch.setattr(main_screen, "PREFETCH_MARGIN", 5)
+    agent = await demo_service.login("tester")
+    app = FrontdeskApp(demo_service, agent)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(MessageList)
+        assert table.total > 40, "the demo folder must hold more than two pages"
+        assert table.row_count == 20
+        await pilot.press("G")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.row_count == 40
+        keys = [row.value for row in table.rows]
+        assert len(set(keys)) == 40  # no row loaded twice

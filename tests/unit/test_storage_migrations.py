@@ -57,10 +57,13 @@ async def test_newer_schema_is_refused_without_changes(tmp_path: Path) -> None:
 
 async def test_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
-    path.write_bytes(b"this is not sqlite at all" * 100)
+    content = b"this is not sqlite at all" * 100
+    path.write_bytes(content)
     with pytest.raises(NotADatabaseError) as info:
         await Store.open(path)
     assert str(path) in str(info.value)
+    assert path.read_bytes() == content  # left exactly as it was
+    assert not (tmp_path / "junk.db-wal").exists()
 
 
 async def test_path_that_cannot_be_created(tmp_path: Path) -> None:

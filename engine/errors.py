@@ -23,3 +23,19 @@ class NotFoundError(FrontdeskError):
 
 class InvalidInputError(FrontdeskError):
     """An argument from the person is not acceptable."""
+
+
+class ImapError(FrontdeskError):
+    """Talking to an IMAP server failed."""
+
+
+class ImapConnectError(ImapError):
+    """The server could not be reached, or TLS failed: worth retrying later."""
+
+
+class ImapAuthError(ImapError):
+    """The server refused the credentials: retrying will not help until they change."""
+
+
+class SecretError(FrontdeskError):
+    """A stored secret could not be read, or a password command failed."""

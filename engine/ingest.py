@@ -1,42 +1,65 @@
-"""Putting new mail into the store: parse, thread, store — one transaction per batch.
+"""Putting mail into the store: parse, deny list, thread, store — one transaction a batch.
 
-Parsing and compression are CPU work and run in a worker thread, never on the event
-loop. The same path serves sync and the demo store.
+Mail can arrive in two steps: headers first (enough for a usable list), the body later.
+Parsing and compression are CPU work: `prepare_batch` and `prepare_bodies` are plain
+functions, run in a worker thread or a process pool, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.conversations import ThreadKeys, plan_threads
 from engine.mime import Envelope, parse_envelope
-from storage import Store, messages, threads
+from storage import Db, Store, messages, threads
 from storage.raw_codec import compress
-from storage.records import NewMessage
+from storage.records import BodyUpdate, NewMessage
 
-SEEN, FLAGGED, ANSWERED, DRAFT = "\\Seen", "\\Flagged", "\\Answered", "\\Draft"
+SEEN, FLAGGED, ANSWERED, DRAFT = "\\seen", "\\flagged", "\\answered", "\\draft"
+
+# Work to do inside the same transaction as the mail (e.g. saving the folder's state),
+# so a crash never leaves state and mail disagreeing. It gets the UIDs actually stored.
+AfterStore = Callable[[Db, list[int]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One message as it arrives: raw bytes plus what the server says about it."""
+    """One message as it arrives: raw bytes (or only its header block) plus what the
+    server says about it."""
 
     raw: bytes
     flags: tuple[str, ...] = ()
     internal_date: datetime | None = None
     uid: int | None = None
     uidvalidity: int | None = None
+    modseq: int | None = None
+    size: int | None = None
+    headers_only: bool = False
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     item: Incoming
     envelope: Envelope
-    codec: str
-    data: bytes
+    codec: str | None
+    data: bytes | None
+
+
+@dataclass(frozen=True)
+class Denied:
+    """Senders whose mail is not imported."""
+
+    addresses: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+
+    def blocks(self, address: str) -> bool:
+        addr = address.strip().lower()
+        if not addr:
+            return False
+        return addr in self.addresses or addr.rpartition("@")[2] in self.domains
 
 
 def iso_utc(value: datetime) -> str:
@@ -46,15 +69,37 @@ def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _prepare(items: Sequence[Incoming]) -> list[_Prepared]:
+def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
+    """Parse (and compress, when the body is there) a batch. Pure CPU work."""
     out = []
     for item in items:
-        codec, data = compress(item.raw)
-        out.append(_Prepared(item, parse_envelope(item.raw), codec, data))
+        if item.headers_only:
+            out.append(Prepared(item, parse_envelope(item.raw), None, None))
+        else:
+            codec, data = compress(item.raw)
+            out.append(Prepared(item, parse_envelope(item.raw), codec, data))
     return out
 
 
-def _row(p: _Prepared, *, account_id: int, folder_id: int, thread_id: int) -> NewMessage:
+def prepare_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
+    """Parse and compress bodies of messages stored with headers only. Pure CPU work."""
+    out = []
+    for message_id, raw in bodies:
+        env = parse_envelope(raw)
+        codec, data = compress(raw)
+        out.append(BodyUpdate(
+            message_id=message_id, raw_codec=codec, raw_data=data, size=len(raw),
+            index_body=env.text, snippet=env.snippet, parse_error=env.error,
+            attachments=_attachments(env),
+        ))
+    return out
+
+
+def _attachments(env: Envelope) -> tuple[tuple[str, str, int], ...]:
+    return tuple((a.filename, a.content_type, a.size) for a in env.attachments)
+
+
+def _row(p: Prepared, *, account_id: int, folder_id: int, thread_id: int) -> NewMessage:
     env, item = p.envelope, p.item
     flags = {f.lower() for f in item.flags}
     when = env.date or item.internal_date or datetime.now(UTC)
@@ -74,11 +119,11 @@ def _row(p: _Prepared, *, account_id: int, folder_id: int, thread_id: int) -> Ne
         cc_addrs=", ".join(a.display() for a in env.cc),
         date=iso_utc(when),
         internal_date=iso_utc(item.internal_date) if item.internal_date else None,
-        size=len(item.raw),
-        seen=SEEN.lower() in flags,
-        flagged=FLAGGED.lower() in flags,
-        answered=ANSWERED.lower() in flags,
-        draft=DRAFT.lower() in flags,
+        size=item.size if item.size is not None else len(item.raw),
+        seen=SEEN in flags,
+        flagged=FLAGGED in flags,
+        answered=ANSWERED in flags,
+        draft=DRAFT in flags,
         has_attachments=env.has_attachments,
         auto_submitted=env.auto_submitted,
         list_mail=env.list_mail,
@@ -89,20 +134,25 @@ def _row(p: _Prepared, *, account_id: int, folder_id: int, thread_id: int) -> Ne
         index_sender=f"{env.sender.name} {env.sender.addr}".strip(),
         index_recipients=recipients,
         index_body=env.text,
+        attachments=_attachments(env),
+        modseq=item.modseq,
     )
 
 
-async def ingest(
-    store: Store, *, account_id: int, folder_id: int, items: Sequence[Incoming]
+async def store_prepared(
+    store: Store,
+    *,
+    account_id: int,
+    folder_id: int,
+    prepared: Sequence[Prepared],
+    denied: Denied | None = None,
+    after: AfterStore | None = None,
 ) -> list[int]:
-    """Store a batch of new messages of one folder; return the new message ids.
+    """Store prepared messages of one folder in one transaction; return the new ids.
 
     Idempotent: messages whose (folder, uidvalidity, uid) is already stored are skipped,
-    so a batch interrupted and fetched again converges.
+    so a batch interrupted and fetched again converges. Denied senders are skipped.
     """
-    if not items:
-        return []
-    prepared = await asyncio.to_thread(_prepare, items)
     async with store.transaction() as db:
         by_validity: dict[int, list[int]] = {}
         for p in prepared:
@@ -116,7 +166,8 @@ async def ingest(
             present.update((validity, uid) for uid in found)
         fresh = [
             p for p in prepared
-            if p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present
+            if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
+            and not (denied and denied.blocks(p.envelope.sender.addr))
         ]
         keys = [
             ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,
@@ -132,4 +183,30 @@ async def ingest(
             _row(p, account_id=account_id, folder_id=folder_id, thread_id=t)
             for p, t in zip(fresh, thread_ids, strict=True)
         ]
-        return await messages.insert_many(db, rows)
+        ids = await messages.insert_many(db, rows)
+        if after is not None:
+            await after(db, [p.item.uid for p in fresh if p.item.uid is not None])
+        return ids
+
+
+async def store_bodies(store: Store, updates: Sequence[BodyUpdate]) -> None:
+    """Store bodies fetched for messages that had headers only."""
+    async with store.transaction() as db:
+        await messages.attach_bodies(db, updates)
+
+
+async def ingest(
+    store: Store,
+    *,
+    account_id: int,
+    folder_id: int,
+    items: Sequence[Incoming],
+    denied: Denied | None = None,
+    after: AfterStore | None = None,
+) -> list[int]:
+    """Parse in a worker thread, then store; see store_prepared."""
+    if not items and after is None:
+        return []
+    prepared = await asyncio.to_thread(prepare_batch, items)
+    return await store_prepared(store, account_id=account_id, folder_id=folder_id,
+                                prepared=prepared, denied=denied, after=after)

@@ -80,6 +80,10 @@ class Db:
             await cur.close()
         return row
 
+    def total_changes(self) -> int:
+        """Rows changed on this connection since it opened (to count executemany effects)."""
+        return int(self._conn.total_changes)
+
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         """Run a query; return the first column of its first row (None when empty)."""
         row = await self.fetchone(sql, params)

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Sequence
 from storage.access import ids_param
 from storage.db import Db
 from storage.raw_codec import decompress
-from storage.records import MessageHeaders, MessageSummary, NewMessage
+from storage.records import (
+    BodyUpdate,
+    FlagState,
+    MessageHeaders,
+    MessageSummary,
+    NewMessage,
+)
 
 _SUMMARY = """
 SELECT m.id, m.account_id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_addr,
@@ -55,7 +61,8 @@ async def existing_uids(
 
 
 async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
-    """Insert messages with their raw bytes and index text; return their ids in order.
+    """Insert messages with their index text, and raw bytes and attachments where present;
+    return their ids in order.
 
     Must run inside a transaction. Ids are assigned up front so each table takes one
     executemany; callers drop rows whose server key already exists (existing_uids).
@@ -64,38 +71,161 @@ async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
         return []
     start = int(await db.scalar("SELECT coalesce(max(id), 0) FROM messages")) + 1
     ids = list(range(start, start + len(rows)))
+    pairs = list(zip(ids, rows, strict=True))
     await db.executemany(
         """
         INSERT INTO messages (
-            id, account_id, folder_id, uidvalidity, uid, message_id, in_reply_to, thread_id,
-            subject, from_name, from_addr, to_addrs, cc_addrs, date, internal_date, size,
-            seen, flagged, answered, draft, has_attachments, auto_submitted, list_mail,
-            snippet, parse_error
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            id, account_id, folder_id, uidvalidity, uid, modseq, message_id, in_reply_to,
+            thread_id, subject, from_name, from_addr, to_addrs, cc_addrs, date, internal_date,
+            size, seen, flagged, answered, draft, has_attachments, auto_submitted, list_mail,
+            snippet, parse_error, has_body
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                  ?)
         """,
         (
             (
-                i, r.account_id, r.folder_id, r.uidvalidity, r.uid, r.message_id,
+                i, r.account_id, r.folder_id, r.uidvalidity, r.uid, r.modseq, r.message_id,
                 r.in_reply_to, r.thread_id, r.subject, r.from_name, r.from_addr, r.to_addrs,
                 r.cc_addrs, r.date, r.internal_date, r.size, int(r.seen), int(r.flagged),
                 int(r.answered), int(r.draft), int(r.has_attachments), int(r.auto_submitted),
-                int(r.list_mail), r.snippet, r.parse_error,
+                int(r.list_mail), r.snippet, r.parse_error, int(r.raw_data is not None),
             )
-            for i, r in zip(ids, rows, strict=True)
+            for i, r in pairs
         ),
     )
     await db.executemany(
         "INSERT INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
-        ((i, r.raw_codec, r.raw_data) for i, r in zip(ids, rows, strict=True)),
+        ((i, r.raw_codec, r.raw_data) for i, r in pairs if r.raw_data is not None),
     )
     await db.executemany(
         "INSERT INTO message_text (id, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)",
+        ((i, r.subject, r.index_sender, r.index_recipients, r.index_body) for i, r in pairs),
+    )
+    await _insert_attachments(db, ((i, r.attachments) for i, r in pairs))
+    return ids
+
+
+async def _insert_attachments(
+    db: Db, items: Iterable[tuple[int, tuple[tuple[str, str, int], ...]]]
+) -> None:
+    await db.executemany(
+        "INSERT OR REPLACE INTO attachments (message_id, idx, filename, content_type, size) "
+        "VALUES (?, ?, ?, ?, ?)",
         (
-            (i, r.subject, r.index_sender, r.index_recipients, r.index_body)
-            for i, r in zip(ids, rows, strict=True)
+            (mid, n, name, ctype, size)
+            for mid, found in items
+            for n, (name, ctype, size) in enumerate(found)
         ),
     )
-    return ids
+
+
+async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
+    """Store the bodies of messages first stored with headers only. Must run inside a
+    transaction; the index text is updated through message_text (triggers follow)."""
+    if not updates:
+        return
+    await db.executemany(
+        "INSERT OR REPLACE INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
+        ((u.message_id, u.raw_codec, u.raw_data) for u in updates),
+    )
+    await db.executemany(
+        "UPDATE message_text SET body = ? WHERE id = ?",
+        ((u.index_body, u.message_id) for u in updates),
+    )
+    await db.executemany(
+        "UPDATE messages SET has_body = 1, size = ?, snippet = ?, has_attachments = ?, "
+        "parse_error = coalesce(?, parse_error) WHERE id = ?",
+        (
+            (u.size, u.snippet, int(bool(u.attachments)), u.parse_error, u.message_id)
+            for u in updates
+        ),
+    )
+    await _insert_attachments(db, ((u.message_id, u.attachments) for u in updates))
+
+
+async def without_body(
+    db: Db, *, folder_id: int, uidvalidity: int, limit: int
+) -> list[tuple[int, int, int]]:
+    """(message id, uid, size) of messages of a folder still waiting for their body."""
+    rows = await db.fetchall(
+        "SELECT id, uid, size FROM messages WHERE folder_id = ? AND uidvalidity = ? "
+        "AND has_body = 0 ORDER BY uid LIMIT ?",
+        (folder_id, uidvalidity, limit),
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+async def uids(db: Db, *, folder_id: int, uidvalidity: int) -> set[int]:
+    """Every UID of a folder the store holds under this UIDVALIDITY."""
+    rows = await db.fetchall(
+        "SELECT uid FROM messages WHERE folder_id = ? AND uidvalidity = ?",
+        (folder_id, uidvalidity),
+    )
+    return {int(r[0]) for r in rows}
+
+
+async def apply_flags(
+    db: Db, *, folder_id: int, uidvalidity: int, flags: Sequence[FlagState], take_seen: bool = True
+) -> int:
+    """Take the server's flags for these UIDs; return how many rows changed. With
+    take_seen False the local read state is kept (the server's \\Seen means something
+    else for that account, e.g. "imported")."""
+    before = db.total_changes()
+    await db.executemany(
+        """
+        UPDATE messages SET seen = CASE WHEN :take THEN :seen ELSE seen END,
+               flagged = :flagged, answered = :answered, draft = :draft, deleted = :deleted,
+               keywords = :keywords, modseq = coalesce(:modseq, modseq)
+         WHERE folder_id = :folder AND uidvalidity = :validity AND uid = :uid
+           AND (seen, flagged, answered, draft, deleted, keywords)
+               IS NOT (CASE WHEN :take THEN :seen ELSE seen END, :flagged, :answered, :draft,
+                       :deleted, :keywords)
+        """,
+        (
+            {
+                "take": int(take_seen), "seen": int(f.seen), "flagged": int(f.flagged),
+                "answered": int(f.answered), "draft": int(f.draft), "deleted": int(f.deleted),
+                "keywords": f.keywords, "modseq": f.modseq, "folder": folder_id,
+                "validity": uidvalidity, "uid": f.uid,
+            }
+            for f in flags
+        ),
+    )
+    return db.total_changes() - before
+
+
+async def set_local_seen(db: Db, message_id: int, seen: bool) -> None:
+    """Mark one message read or unread in the store (access is checked by the caller)."""
+    await db.execute("UPDATE messages SET seen = ? WHERE id = ?", (int(seen), message_id))
+
+
+async def server_key(db: Db, message_id: int) -> tuple[int, int, int, int | None, int | None]:
+    """(account id, folder id, seen, uidvalidity, uid) of one message."""
+    row = await db.fetchone(
+        "SELECT account_id, folder_id, seen, uidvalidity, uid FROM messages WHERE id = ?",
+        (message_id,),
+    )
+    if row is None:
+        raise KeyError(message_id)
+    return (int(row[0]), int(row[1]), int(row[2]), row[3], row[4])
+
+
+async def delete_uids(db: Db, *, folder_id: int, uidvalidity: int, uids: Iterable[int]) -> int:
+    """Forget messages expunged on the server; return how many were removed."""
+    return await db.execute(
+        "DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? "
+        "AND uid IN (SELECT value FROM json_each(?))",
+        (folder_id, uidvalidity, ids_param(uids)),
+    )
+
+
+async def delete_other_validity(db: Db, *, folder_id: int, uidvalidity: int) -> int:
+    """Drop a folder's UID map after a UIDVALIDITY change. Customers, cases and notes hang
+    on addresses and threads, which stay; the messages are fetched again."""
+    return await db.execute(
+        "DELETE FROM messages WHERE folder_id = ? AND uid IS NOT NULL AND uidvalidity <> ?",
+        (folder_id, uidvalidity),
+    )
 
 
 async def list_folder(
@@ -111,6 +241,24 @@ async def list_folder(
          LIMIT ? OFFSET ?
         """,
         (folder_id, ids_param(account_ids), limit, offset),
+    )
+    return [_summary(r) for r in rows]
+
+
+async def list_folders_merged(
+    db: Db, *, folder_ids: Iterable[int], account_ids: Iterable[int], offset: int = 0,
+    limit: int = 200,
+) -> list[MessageSummary]:
+    """A page of several folders' messages merged, newest first (unified folders)."""
+    rows = await db.fetchall(
+        _SUMMARY
+        + """
+         WHERE m.folder_id IN (SELECT value FROM json_each(?)) AND m.deleted = 0
+           AND m.account_id IN (SELECT value FROM json_each(?))
+         ORDER BY m.date DESC, m.id DESC
+         LIMIT ? OFFSET ?
+        """,
+        (ids_param(folder_ids), ids_param(account_ids), limit, offset),
     )
     return [_summary(r) for r in rows]
 

@@ -106,8 +106,107 @@ class NewMessage:
     list_mail: bool
     snippet: str
     parse_error: str | None
-    raw_codec: str
-    raw_data: bytes
+    raw_codec: str | None  # None with raw_data None: headers only, the body comes later
+    raw_data: bytes | None
     index_sender: str
     index_recipients: str
     index_body: str
+    attachments: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size)
+    modseq: int | None = None
+
+
+@dataclass(frozen=True)
+class BodyUpdate:
+    """The body of a message stored with headers only."""
+
+    message_id: int
+    raw_codec: str
+    raw_data: bytes
+    size: int
+    index_body: str
+    snippet: str
+    parse_error: str | None
+    attachments: tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """Everything sync needs to know about an account (never the password itself)."""
+
+    id: int
+    name: str
+    display_name: str
+    email: str
+    kind: str
+    owner_agent_id: int | None
+    imap_host: str | None
+    imap_port: int | None
+    imap_security: str | None
+    imap_username: str | None
+    verify_cert: bool
+    ca_file: str | None
+    password_command: str | None
+    check_every_minutes: int
+    import_mode: str
+    import_since: str | None
+    mark_read_on_import: bool
+    write_read_status: bool
+    sync_folders: tuple[str, ...]
+    enabled: bool
+    last_sync_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    auth_failed: bool
+    has_password: bool
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """A folder with its sync state."""
+
+    id: int
+    account_id: int
+    name: str
+    delimiter: str | None
+    role: str | None
+    role_source: str
+    sync_enabled: bool
+    selectable: bool
+    present: bool
+    uidvalidity: int | None
+    uidnext: int | None
+    highestmodseq: int | None
+    synced_uid: int
+    initial_until: int | None
+    last_sync_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+
+
+@dataclass(frozen=True)
+class FlagState:
+    """Flags of one message as the server reports them."""
+
+    uid: int
+    seen: bool
+    flagged: bool
+    answered: bool
+    draft: bool
+    deleted: bool
+    keywords: str
+    modseq: int | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One durable server effect."""
+
+    id: int
+    account_id: int | None
+    kind: str
+    payload: dict[str, object]
+    state: str
+    attempts: int
+    max_attempts: int
+    next_attempt_at: str
+    last_error: str | None

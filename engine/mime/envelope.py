@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from engine.mime.addresses import Address
+from engine.mime.body import Attachment
 from engine.mime.charsets import bytes_to_text, decode_bytes
 from engine.mime.fields import describe_error, read_addresses, read_date, read_subject
 from engine.mime.headers import HeaderBlock, parse_header_block, split_message
@@ -57,6 +58,7 @@ class Envelope:
     reply_to: tuple[Address, ...]
     date: datetime | None
     has_attachments: bool
+    attachments: tuple[Attachment, ...]
     text: str
     snippet: str
     auto_submitted: bool
@@ -85,8 +87,30 @@ def _is_list_mail(block: HeaderBlock) -> bool:
     return (block.get("precedence") or "").strip().lower() in _LIST_PRECEDENCE
 
 
-def _body_text(block: HeaderBlock, body: bytes) -> tuple[str, bool]:
-    """(index text, has_attachments) for the body."""
+def _encoded_size(body: bytes, span: Span) -> int:
+    """Decoded size estimated from the encoded bytes, without decoding them."""
+    length = span.end - span.start
+    if span.encoding.strip().lower() == "base64":
+        lines = body.count(b"\n", span.start, span.end)
+        return max((length - 2 * lines) * 3 // 4, 0)
+    return length
+
+
+def _attachments(body: bytes, spans: list[Span]) -> tuple[Attachment, ...]:
+    found: list[Attachment] = []
+    for index, span in enumerate(spans):
+        if span.kind == "attachment":
+            found.append(Attachment(
+                filename=span.filename or f"attachment-{len(found) + 1}",
+                content_type=span.content_type,
+                size=_encoded_size(body, span),
+                part_index=index,
+            ))
+    return tuple(found)
+
+
+def _body_text(block: HeaderBlock, body: bytes) -> tuple[str, tuple[Attachment, ...]]:
+    """(index text, attachments) for the body."""
     spans, _ = scan_parts(block, body)
 
     def decoded(span: Span) -> str:
@@ -105,8 +129,7 @@ def _body_text(block: HeaderBlock, body: bytes) -> tuple[str, bool]:
                 chunks.append(html_to_text(decoded(span), max_chars=ENVELOPE_HTML_MAX_CHARS)[0])
                 size += len(chunks[-1])
     text = "\n\n".join(chunks)[:ENVELOPE_TEXT_MAX_CHARS]
-    has_attachments = any(span.kind == "attachment" for span in spans)
-    return sanitize(text).strip(), has_attachments
+    return sanitize(text).strip(), _attachments(body, spans)
 
 
 def _snippet(text: str) -> str:
@@ -125,7 +148,8 @@ def _parse(raw: bytes) -> Envelope:
     if not separated and stopped_at < len(header_bytes):
         body_offset = stopped_at
     body = raw[body_offset : body_offset + ENVELOPE_SCAN_BYTES]
-    text, has_attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", False))
+    none: tuple[Attachment, ...] = ()
+    text, attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", none))
     get = block.get
     return Envelope(
         message_id=_guard(errors, "Message-ID", lambda: clean_msg_id(get("message-id")), None),
@@ -138,7 +162,8 @@ def _parse(raw: bytes) -> Envelope:
         cc=_guard(errors, "Cc", lambda: read_addresses(block, "cc"), ()),
         reply_to=_guard(errors, "Reply-To", lambda: read_addresses(block, "reply-to"), ()),
         date=_guard(errors, "Date", lambda: read_date(block), None),
-        has_attachments=has_attachments,
+        has_attachments=bool(attachments),
+        attachments=attachments,
         text=text,
         snippet=_snippet(text),
         auto_submitted=_guard(errors, "Auto-Submitted", lambda: _is_auto_submitted(block), False),
@@ -167,6 +192,7 @@ def _unreadable(raw: bytes, exc: BaseException) -> Envelope:
         reply_to=(),
         date=None,
         has_attachments=False,
+        attachments=(),
         text=text,
         snippet=_snippet(text),
         auto_submitted=False,

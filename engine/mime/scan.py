@@ -40,6 +40,7 @@ class Span:
     encoding: str
     start: int
     end: int
+    filename: str
 
 
 def _split(data: bytes, start: int, end: int, boundary: str) -> list[tuple[int, int]] | None:
@@ -114,16 +115,11 @@ def scan_parts(block: HeaderBlock, data: bytes) -> tuple[list[Span], bool]:
             (part.get("content-disposition") or "")[:MAX_PART_HEADER_CHARS]
         )
         container = children is not None or content_type.startswith("message/")
-        kind = classify(
-            content_type,
-            disposition,
-            filename_from(disposition_params, type_params),
-            container=container,
-            nested=False,
-        )
+        filename = filename_from(disposition_params, type_params)
+        kind = classify(content_type, disposition, filename, container=container, nested=False)
         encoding = (part.get("content-transfer-encoding") or "")[:64]
         spans.append(
-            Span(kind, content_type, type_params.get("charset"), encoding, start, end)
+            Span(kind, content_type, type_params.get("charset"), encoding, start, end, filename)
         )
         if children:
             child_default = "message/rfc822" if content_type == "multipart/digest" else "text/plain"

@@ -100,13 +100,15 @@ def test_split_statements_keeps_trigger_bodies_whole() -> None:
 async def test_failed_migration_leaves_store_unchanged(tmp_path: Path, monkeypatch) -> None:
     from storage import MigrationError, migrate
 
-    broken = migrate.Migration(2, "broken", ("CREATE TABLE extra (x)", "NOT SQL AT ALL"))
     original = migrate.known_migrations()
+    good = [m.version for m in original]
+    broken = migrate.Migration(good[-1] + 1, "broken",
+                               ("CREATE TABLE extra (x)", "NOT SQL AT ALL"))
     monkeypatch.setattr(migrate, "known_migrations", lambda: (*original, broken))
-    monkeypatch.setattr(migrate, "latest_version", lambda: 2)
+    monkeypatch.setattr(migrate, "latest_version", lambda: broken.version)
     with pytest.raises(MigrationError):
         await Store.open(tmp_path / "a.db")
     con = sqlite3.connect(tmp_path / "a.db")
-    assert [r[0] for r in con.execute("SELECT version FROM schema_migrations")] == [1]
+    assert [r[0] for r in con.execute("SELECT version FROM schema_migrations")] == good
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").fetchone()[0] == 0
     con.close()

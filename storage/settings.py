@@ -1,0 +1,164 @@
+"""SQL for account settings and sync health."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from storage.access import ids_param
+from storage.db import Db
+from storage.records import AccountSettings
+
+_SELECT = """
+SELECT a.*, EXISTS (SELECT 1 FROM account_secrets AS s
+                     WHERE s.account_id = a.id AND s.purpose = 'imap_password') AS has_password
+  FROM accounts AS a
+"""
+
+
+def _settings(row: sqlite3.Row) -> AccountSettings:
+    return AccountSettings(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        email=row["email"],
+        kind=row["kind"],
+        owner_agent_id=row["owner_agent_id"],
+        imap_host=row["imap_host"],
+        imap_port=row["imap_port"],
+        imap_security=row["imap_security"],
+        imap_username=row["imap_username"],
+        verify_cert=bool(row["verify_cert"]),
+        ca_file=row["ca_file"],
+        password_command=row["password_command"],
+        check_every_minutes=row["check_every_minutes"],
+        import_mode=row["import_mode"],
+        import_since=row["import_since"],
+        mark_read_on_import=bool(row["mark_read_on_import"]),
+        write_read_status=bool(row["write_read_status"]),
+        sync_folders=tuple(json.loads(row["sync_folders"])),
+        enabled=bool(row["enabled"]),
+        last_sync_at=row["last_sync_at"],
+        last_error=row["last_error"],
+        last_error_at=row["last_error_at"],
+        auth_failed=bool(row["auth_failed"]),
+        has_password=bool(row["has_password"]),
+    )
+
+
+async def by_name(db: Db, name: str) -> AccountSettings | None:
+    """Settings of the account called `name` (no access check: callers check)."""
+    row = await db.fetchone(_SELECT + " WHERE a.name = ?", (name,))
+    return None if row is None else _settings(row)
+
+
+async def by_id(db: Db, account_id: int) -> AccountSettings | None:
+    """Settings of one account (no access check: callers check)."""
+    row = await db.fetchone(_SELECT + " WHERE a.id = ?", (account_id,))
+    return None if row is None else _settings(row)
+
+
+async def list_for(db: Db, account_ids: Iterable[int]) -> list[AccountSettings]:
+    """Settings of the given accounts, by name."""
+    rows = await db.fetchall(
+        _SELECT + " WHERE a.id IN (SELECT value FROM json_each(?)) ORDER BY a.name",
+        (ids_param(account_ids),),
+    )
+    return [_settings(r) for r in rows]
+
+
+async def insert(
+    db: Db,
+    *,
+    name: str,
+    display_name: str,
+    email: str,
+    kind: str,
+    owner_agent_id: int | None,
+    imap_host: str,
+    imap_port: int,
+    imap_security: str,
+    imap_username: str,
+    verify_cert: bool,
+    ca_file: str | None,
+    password_command: str | None,
+    check_every_minutes: int,
+    import_mode: str,
+    import_since: str | None,
+    mark_read_on_import: bool,
+    write_read_status: bool,
+    sync_folders: Iterable[str],
+) -> int:
+    """Create an IMAP account; return its id."""
+    return await db.insert(
+        """
+        INSERT INTO accounts (
+            name, display_name, email, kind, owner_agent_id, imap_host, imap_port,
+            imap_security, imap_username, verify_cert, ca_file, password_command,
+            check_every_minutes, import_mode, import_since, mark_read_on_import,
+            write_read_status, sync_folders
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            name, display_name, email, kind, owner_agent_id, imap_host, imap_port,
+            imap_security, imap_username, int(verify_cert), ca_file, password_command,
+            check_every_minutes, import_mode, import_since, int(mark_read_on_import),
+            int(write_read_status), json.dumps(list(sync_folders)),
+        ),
+    )
+
+
+async def delete(db: Db, account_id: int) -> None:
+    """Remove an account with its folders, mail, secrets and jobs."""
+    await db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+
+
+async def record_error(db: Db, account_id: int, message: str, *, auth_failed: bool) -> None:
+    """Note why the last sync of an account failed."""
+    await db.execute(
+        "UPDATE accounts SET last_error = ?, last_error_at = strftime('%Y-%m-%dT%H:%M:%SZ', "
+        "'now'), auth_failed = ? WHERE id = ?",
+        (message, int(auth_failed), account_id),
+    )
+
+
+async def record_success(db: Db, account_id: int) -> None:
+    """Note a complete sync pass; clears the account's error."""
+    await db.execute(
+        "UPDATE accounts SET last_sync_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+        "last_error = NULL, last_error_at = NULL, auth_failed = 0 WHERE id = ?",
+        (account_id,),
+    )
+
+
+async def clear_auth_failure(db: Db, account_id: int) -> None:
+    """New credentials: let sync try again."""
+    await db.execute("UPDATE accounts SET auth_failed = 0 WHERE id = ?", (account_id,))
+
+
+async def set_sync_folders(db: Db, account_id: int, names: Iterable[str]) -> None:
+    """The folder names an account syncs."""
+    await db.execute(
+        "UPDATE accounts SET sync_folders = ? WHERE id = ?",
+        (json.dumps(list(names)), account_id),
+    )
+
+
+async def put_secret(db: Db, account_id: int, purpose: str, ciphertext: bytes) -> None:
+    """Store (or replace) the ciphertext of one secret of an account."""
+    await db.execute(
+        "INSERT INTO account_secrets (account_id, purpose, ciphertext) VALUES (?, ?, ?) "
+        "ON CONFLICT (account_id, purpose) DO UPDATE SET ciphertext = excluded.ciphertext, "
+        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        (account_id, purpose, ciphertext),
+    )
+
+
+async def get_secret(db: Db, account_id: int, purpose: str) -> bytes | None:
+    """The ciphertext of one secret, if stored."""
+    value = await db.scalar(
+        "SELECT ciphertext FROM account_secrets WHERE account_id = ? AND purpose = ?",
+        (account_id, purpose),
+    )
+    return None if value is None else bytes(value)

@@ -21,6 +21,10 @@ class NotFoundError(FrontdeskError):
     deliberately indistinguishable, so a probe learns nothing about others' mail."""
 
 
+class AccessDeniedError(FrontdeskError):
+    """The agent may see the thing but not do this to it."""
+
+
 class InvalidInputError(FrontdeskError):
     """An argument from the person is not acceptable."""
 

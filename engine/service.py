@@ -12,14 +12,27 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from engine.access import visible_accounts
-from engine.errors import NotFoundError, StoreOpenError
+from engine import account_admin
+from engine.access import manageable_account, visible_accounts
+from engine.accounts import AccountSpec
+from engine.errors import FrontdeskError, InvalidInputError, NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
+from engine.imap.folders import ConnectionReport
+from engine.jobs.queue import enqueue_flags
+from engine.lock import EngineLock
 from engine.mime import parse_body
 from engine.models import Account, Agent, Folder, MessageSummary, MessageView, StoreInfo
-from storage import Store, StoreError, accounts, folders, messages, meta
+from engine.status import AccountHealth, account_health
+from engine.sync.account import AccountResult
+from engine.sync.progress import Progress, ignore
+from engine.sync.runner import sync_forever, sync_once
+from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
+from storage import jobs as jobs_sql
+from storage import settings as settings_sql
+from storage.records import AccountSettings, FolderState
 
 DEMO_META_KEY = "demo"
+UNIFIED_ROLES = ("inbox", "sent", "drafts", "spam", "trash", "archive")
 
 
 class Service(Protocol):
@@ -40,6 +53,40 @@ class Service(Protocol):
     async def count_messages(self, agent: Agent, folder_id: int) -> int: ...
 
     async def open_message(self, agent: Agent, message_id: int) -> MessageView: ...
+
+    async def list_by_spec(
+        self, agent: Agent, spec: str, *, offset: int = 0, limit: int = 200
+    ) -> list[MessageSummary]: ...
+
+    async def set_read(self, agent: Agent, message_id: int, seen: bool) -> None: ...
+
+    async def add_account(
+        self, agent: Agent, spec: AccountSpec, password: str | None
+    ) -> AccountSettings: ...
+
+    async def account_settings(self, agent: Agent) -> list[AccountSettings]: ...
+
+    async def remove_account(self, agent: Agent, name: str) -> None: ...
+
+    async def set_account_password(self, agent: Agent, name: str, password: str) -> None: ...
+
+    async def test_account(self, agent: Agent, name: str) -> ConnectionReport: ...
+
+    async def account_folders(
+        self, agent: Agent, name: str, *, refresh: bool = True
+    ) -> list[FolderState]: ...
+
+    async def configure_folders(
+        self, agent: Agent, name: str, *, sync: list[str] | None = None,
+        roles: dict[str, str | None] | None = None,
+    ) -> list[FolderState]: ...
+
+    async def sync(
+        self, agent: Agent, *, account: str | None = None, once: bool = True,
+        progress: Progress = ignore, stop: asyncio.Event | None = None,
+    ) -> list[AccountResult]: ...
+
+    async def status(self, agent: Agent) -> list[AccountHealth]: ...
 
     async def close(self) -> None: ...
 
@@ -116,6 +163,120 @@ class LocalService:
             attachments=body.attachments,
             parse_error=body.error or head.parse_error,
         )
+
+    async def list_by_spec(
+        self, agent: Agent, spec: str, *, offset: int = 0, limit: int = 200
+    ) -> list[MessageSummary]:
+        """Messages of `unified:ROLE` (that role's folder in every visible account) or
+        `ACCOUNT:FOLDER`, newest first."""
+        visible = await visible_accounts(self.store, agent.id)
+        candidates = await folders.list_visible(self.store.reader, visible)
+        names = {a.id: a.name for a in await accounts.list_visible(self.store.reader, visible)}
+        kind, _, rest = spec.partition(":")
+        if not rest:
+            raise InvalidInputError(
+                f"--folder {spec!r}: write unified:ROLE (e.g. unified:inbox) or ACCOUNT:FOLDER"
+            )
+        if kind == "unified":
+            chosen = [f.id for f in candidates if f.role == rest.lower()]
+            if rest.lower() not in UNIFIED_ROLES:
+                raise InvalidInputError(
+                    f"--folder {spec!r}: unified folders are {', '.join(UNIFIED_ROLES)}"
+                )
+        else:
+            chosen = [f.id for f in candidates
+                      if names.get(f.account_id) == kind
+                      and (f.name == rest or (rest.upper() == "INBOX" == f.name.upper()))]
+            if not chosen:
+                raise NotFoundError(f"no folder {spec!r}; see `frontdesk account folders`")
+        return await messages.list_folders_merged(
+            self.store.reader, folder_ids=chosen, account_ids=visible,
+            offset=max(0, offset), limit=max(0, min(limit, 100_000)),
+        )
+
+    async def set_read(self, agent: Agent, message_id: int, seen: bool) -> None:
+        """Mark a message read or unread; when its account writes read status back, the
+        change is queued for the server in the same transaction."""
+        visible = await visible_accounts(self.store, agent.id)
+        head = await messages.headers(self.store.reader, message_id=message_id,
+                                      account_ids=visible)
+        if head is None:
+            raise NotFoundError(f"message {message_id} not found")
+        account = await settings_sql.by_id(self.store.reader, head.account_id)
+        folder = await folder_state.by_id(self.store.reader, head.folder_id)
+        async with self.store.transaction() as db:
+            _, _, _, uidvalidity, uid = await messages.server_key(db, message_id)
+            await messages.set_local_seen(db, message_id, seen)
+            if (account is not None and account.write_read_status and folder is not None
+                    and uid is not None and uidvalidity is not None):
+                await enqueue_flags(
+                    db, account_id=account.id, folder=folder.name, uidvalidity=uidvalidity,
+                    uids=[uid], add=("\\Seen",) if seen else (),
+                    remove=() if seen else ("\\Seen",), created_by=agent.id,
+                )
+
+    async def add_account(
+        self, agent: Agent, spec: AccountSpec, password: str | None
+    ) -> AccountSettings:
+        return await account_admin.add_account(self.store, agent.id, spec, password)
+
+    async def account_settings(self, agent: Agent) -> list[AccountSettings]:
+        return await account_admin.list_accounts(self.store, agent.id)
+
+    async def remove_account(self, agent: Agent, name: str) -> None:
+        await account_admin.remove_account(self.store, agent.id, name)
+
+    async def set_account_password(self, agent: Agent, name: str, password: str) -> None:
+        await account_admin.set_password(self.store, agent.id, name, password)
+
+    async def test_account(self, agent: Agent, name: str) -> ConnectionReport:
+        return await account_admin.check_account(self.store, agent.id, name)
+
+    async def account_folders(
+        self, agent: Agent, name: str, *, refresh: bool = True
+    ) -> list[FolderState]:
+        return await account_admin.account_folders(self.store, agent.id, name, refresh=refresh)
+
+    async def configure_folders(
+        self, agent: Agent, name: str, *, sync: list[str] | None = None,
+        roles: dict[str, str | None] | None = None,
+    ) -> list[FolderState]:
+        return await account_admin.configure_folders(self.store, agent.id, name, sync=sync,
+                                                     roles=roles)
+
+    async def sync(
+        self, agent: Agent, *, account: str | None = None, once: bool = True,
+        progress: Progress = ignore, stop: asyncio.Event | None = None,
+    ) -> list[AccountResult]:
+        """Sync the accounts the agent may configure (or just `account`). Holds the
+        store's engine lock: a second engine is refused with who holds it."""
+        if account is not None:
+            targets = [await manageable_account(self.store, agent.id, account)]
+        else:
+            targets = []
+            for candidate in await account_admin.list_accounts(self.store, agent.id):
+                try:
+                    targets.append(await manageable_account(self.store, agent.id,
+                                                            candidate.name))
+                except FrontdeskError:
+                    continue  # visible, but another agent's to run
+        targets = [t for t in targets if t.enabled and t.imap_host]
+        lock = EngineLock(self.store.path)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            async with self.store.transaction() as db:
+                await jobs_sql.requeue_running(db)
+            if once:
+                return await sync_once(self.store, targets, progress=progress)
+            await sync_forever(self.store, targets, progress=progress,
+                               stop=stop or asyncio.Event())
+            return []
+        finally:
+            lock.release()
+
+    async def status(self, agent: Agent) -> list[AccountHealth]:
+        return [await account_health(self.store, a)
+                for a in await account_admin.list_accounts(self.store, agent.id)]
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
+from tui.commands import accounts, mail, sync
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -31,8 +32,9 @@ def version() -> str:
         return "unknown"
 
 
-def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _common_options(*, suppress: bool) -> argparse.ArgumentParser:
     """--db and --agent, accepted before or after the command name."""
+    parser = argparse.ArgumentParser(add_help=False)
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument(
         "--db", metavar="PATH", default=default,
@@ -42,23 +44,24 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--agent", metavar="NAME", default=default,
         help="act as this agent (default: the agent of your OS user)",
     )
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="frontdesk",
+        prog="frontdesk", parents=[_common_options(suppress=False)],
         description="A terminal shared-inbox console. With no command, opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"frontdesk {version()}")
-    _common(parser, suppress=False)
+    common = _common_options(suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", help="build a demo store of generated mail and open the console on it",
+        "demo", parents=[common],
+        help="build a demo store of generated mail and open the console on it",
         description="Build a demo store (3 accounts, one shared) and open the console. "
         "The demo store is separate from your real one unless --db says otherwise.",
     )
-    _common(demo, suppress=True)
     demo.add_argument("--messages", type=_positive_int, default=2000, metavar="N",
                       help="how many messages to generate (default: 2000)")
     demo.add_argument("--seed", type=int, default=7, metavar="N",
@@ -67,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the store and exit without opening the console")
     demo.add_argument("--rebuild", action="store_true",
                       help="build the store again even if it already holds this demo")
+    accounts.register(commands, common)
+    sync.register(commands, common)
+    mail.register(commands, common)
     return parser
 
 
@@ -87,12 +93,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return asyncio.run(_demo(args))
+        if args.command in HEADLESS:
+            return asyncio.run(_headless(args, HEADLESS[args.command]))
         return asyncio.run(_console(args))
     except FrontdeskError as exc:
         print(f"frontdesk: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+Command = Callable[[argparse.Namespace, Service, Agent], Awaitable[int]]
+
+HEADLESS: dict[str, Command] = {
+    "account": accounts.run,
+    "sync": sync.run_sync,
+    "status": sync.run_status,
+    "list": mail.run_list,
+    "show": mail.run_show,
+}
+
+
+async def _headless(args: argparse.Namespace, command: Command) -> int:
+    from engine.paths import resolve_db
+
+    service = await LocalService.open(resolve_db(args.db))
+    try:
+        agent = await service.login(args.agent)
+        return await command(args, service, agent)
+    finally:
+        await service.close()
 
 
 async def _console(args: argparse.Namespace) -> int:

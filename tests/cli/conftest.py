@@ -29,3 +29,16 @@ def frontdesk(cli_env: dict[str, str]) -> Run:
         )
 
     return run
+
+
+@pytest.fixture
+def frontdesk_in(cli_env: dict[str, str]) -> Run:
+    """Like `frontdesk`, with text for standard input."""
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", *args], cwd=ROOT, env=cli_env,
+            capture_output=True, text=True, timeout=120, input=stdin,
+        )
+
+    return run

@@ -243,6 +243,26 @@ class DovecotServer:
             self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def halt(self) -> None:
+        """Stop the server but keep its mail, config and ports, for resume()."""
+        if self.process is not None:
+            _stop_group(self.process)
+            self.process = None
+
+    def resume(self, ready_timeout: float = 10.0) -> None:
+        """Start a halted server again: same ports, same mail."""
+        if self.process is not None or self.config is None:
+            raise RuntimeError("resume() needs a halted server")
+        with open(self.root / "dovecot.stdout", "ab") as out:
+            self.process = subprocess.Popen(
+                [str(DOVECOT_BIN), "-F", "-c", str(self.config)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_ready(self, ready_timeout)
+
     def log_tail(self, lines: int = 40) -> str:
         return _tail(self.root, lines)
 

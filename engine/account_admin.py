@@ -1,0 +1,149 @@
+"""Adding, inspecting and removing IMAP accounts, on behalf of an agent."""
+
+from __future__ import annotations
+
+from engine.access import manageable_account, visible_accounts
+from engine.accounts import AccountSpec, imap_settings, password_for, save_password, validate
+from engine.errors import InvalidInputError
+from engine.imap.connection import ImapConnection, default_port
+from engine.imap.folders import ConnectionReport, list_folders, test_connection
+from engine.imap.roles import ROLES
+from storage import Store, agents, audit
+from storage import folder_state as folder_sql
+from storage import settings as settings_sql
+from storage.folder_state import DiscoveredFolder
+from storage.records import AccountSettings, FolderState
+
+
+async def add_account(
+    store: Store, agent_id: int, spec: AccountSpec, password: str | None
+) -> AccountSettings:
+    """Create a personal IMAP account owned by the agent."""
+    validate(spec)
+    if password is None and not spec.password_command:
+        raise InvalidInputError("give a password (--password-stdin) or --password-command")
+    if password is not None and spec.password_command:
+        raise InvalidInputError("give either a password or --password-command, not both")
+    if await settings_sql.by_name(store.reader, spec.name) is not None:
+        raise InvalidInputError(f"an account named {spec.name!r} exists already")
+    owner = await agents.by_id(store.reader, agent_id)
+    if owner is None:
+        raise InvalidInputError("unknown agent")
+    async with store.transaction() as db:
+        account_id = await settings_sql.insert(
+            db,
+            name=spec.name,
+            display_name=spec.display_name or spec.name,
+            email=spec.email,
+            kind="personal",
+            owner_agent_id=owner.id,
+            imap_host=spec.imap_host.strip(),
+            imap_port=spec.imap_port or default_port(spec.security),
+            imap_security=spec.security,
+            imap_username=spec.username or spec.email,
+            verify_cert=spec.verify_cert,
+            ca_file=spec.ca_file,
+            password_command=spec.password_command,
+            check_every_minutes=spec.check_every_minutes,
+            import_mode=spec.import_mode,
+            import_since=spec.import_since,
+            mark_read_on_import=spec.mark_read_on_import,
+            write_read_status=spec.write_read_status,
+            sync_folders=spec.folders,
+        )
+        await audit.record(db, agent_id=owner.id, action="account.add", target_kind="account",
+                           target_id=account_id,
+                           detail={"name": spec.name, "host": spec.imap_host})
+    if password is not None:
+        await save_password(store, account_id, password)
+    added = await settings_sql.by_id(store.reader, account_id)
+    assert added is not None
+    return added
+
+
+async def set_password(store: Store, agent_id: int, name: str, password: str) -> None:
+    """Replace an account's stored password (and let sync retry it)."""
+    account = await manageable_account(store, agent_id, name)
+    await save_password(store, account.id, password)
+    async with store.transaction() as db:
+        await settings_sql.clear_auth_failure(db, account.id)
+        await audit.record(db, agent_id=agent_id, action="account.password",
+                           target_kind="account", target_id=account.id)
+
+
+async def remove_account(store: Store, agent_id: int, name: str) -> None:
+    """Delete an account with its mail, folders, secrets and jobs from the store (the
+    server is not touched)."""
+    account = await manageable_account(store, agent_id, name)
+    async with store.transaction() as db:
+        await settings_sql.delete(db, account.id)
+        await audit.record(db, agent_id=agent_id, action="account.remove",
+                           target_kind="account", target_id=account.id,
+                           detail={"name": account.name})
+
+
+async def list_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
+    """Settings of every account the agent may see."""
+    return await settings_sql.list_for(store.reader, await visible_accounts(store, agent_id))
+
+
+async def check_account(store: Store, agent_id: int, name: str) -> ConnectionReport:
+    """Connect, log in, list capabilities and folders with their roles."""
+    account = await manageable_account(store, agent_id, name)
+    return await test_connection(imap_settings(account), await password_for(store, account))
+
+
+async def account_folders(
+    store: Store, agent_id: int, name: str, *, refresh: bool
+) -> list[FolderState]:
+    """The account's folders with roles and sync flags; with `refresh`, the server's LIST
+    is read first."""
+    account = await manageable_account(store, agent_id, name)
+    if refresh:
+        conn = ImapConnection(imap_settings(account), name=f"folders-{account.name}")
+        try:
+            await conn.open(await password_for(store, account))
+            remote = await list_folders(conn)
+        finally:
+            await conn.close()
+        found = [DiscoveredFolder(f.name, f.delimiter, " ".join(f.flags), f.role, f.selectable)
+                 for f in remote]
+        async with store.transaction() as db:
+            await folder_sql.merge_discovered(db, account_id=account.id, found=found,
+                                              sync_names=account.sync_folders)
+    return [f for f in await folder_sql.of_account(store.reader, account.id) if f.present]
+
+
+async def configure_folders(
+    store: Store,
+    agent_id: int,
+    name: str,
+    *,
+    sync: list[str] | None = None,
+    roles: dict[str, str | None] | None = None,
+) -> list[FolderState]:
+    """Choose the folders to sync and override detected roles; return the folders."""
+    account = await manageable_account(store, agent_id, name)
+    folders = {f.name: f for f in await folder_sql.of_account(store.reader, account.id)}
+    if sync is not None:
+        unknown = [n for n in sync if n not in folders and n.upper() != "INBOX"]
+        if unknown:
+            raise InvalidInputError(
+                f"no folder {unknown[0]!r} on {name}; see `frontdesk account folders {name}`"
+            )
+    for folder, role in (roles or {}).items():
+        if folder not in folders:
+            raise InvalidInputError(f"no folder {folder!r} on {name}")
+        if role is not None and role not in ROLES:
+            raise InvalidInputError(f"role {role!r}: choose one of {', '.join(ROLES)} or none")
+    async with store.transaction() as db:
+        if sync is not None:
+            await settings_sql.set_sync_folders(db, account.id, sync)
+            await folder_sql.set_sync_enabled(db, account_id=account.id, names=sync)
+        for folder, role in (roles or {}).items():
+            await folder_sql.set_role(db, account_id=account.id, folder_id=folders[folder].id,
+                                      role=role)
+        await audit.record(db, agent_id=agent_id, action="account.folders",
+                           target_kind="account", target_id=account.id,
+                           detail={"sync": sync, "roles": roles})
+    return [f for f in await folder_sql.of_account(store.reader, account.id) if f.present]

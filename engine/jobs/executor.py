@@ -1,0 +1,88 @@
+"""Carrying out queued server effects, with retries and backoff.
+
+Jobs are idempotent (setting a flag twice is harmless; a job whose folder changed its
+UIDVALIDITY is dropped, its UIDs no longer naming those messages), so a job interrupted
+mid-way is simply run again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+
+from engine.errors import ImapConnectError
+from engine.imap.connection import ImapConnection
+from engine.jobs.queue import FLAGS
+from engine.sync import imap_ops as ops
+from storage import Store
+from storage import jobs as jobs_sql
+from storage.records import Job
+
+Handler = Callable[[ImapConnection, Job], Awaitable[str | None]]
+MAX_DELAY_SECONDS = 3600
+
+
+class JobRejected(Exception):
+    """The job can never succeed; it is marked failed, not retried."""
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: ~5 s, 10 s, 20 s ... up to an hour."""
+    base = min(MAX_DELAY_SECONDS, 5 * 2 ** max(0, attempts - 1))
+    return base * (rng or random).uniform(0.5, 1.5)
+
+
+async def _flags(conn: ImapConnection, job: Job) -> str | None:
+    p = job.payload
+    try:
+        folder = str(p["folder"])
+        uidvalidity = int(p["uidvalidity"])  # type: ignore[call-overload]
+        uids = [int(u) for u in p["uids"]]  # type: ignore[attr-defined]
+        add = tuple(str(f) for f in p.get("add", ()))  # type: ignore[attr-defined]
+        remove = tuple(str(f) for f in p.get("remove", ()))  # type: ignore[attr-defined]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise JobRejected(f"malformed payload: {exc}") from exc
+    ok = await conn.call(ops.store_flags, folder, uidvalidity, uids, add, remove)
+    if not ok:
+        raise JobRejected(f"{folder} changed UIDVALIDITY; its UIDs name other messages now")
+    return None
+
+
+HANDLERS: dict[str, Handler] = {FLAGS: _flags}
+
+
+async def run_due_jobs(store: Store, conn: ImapConnection, account_id: int) -> int:
+    """Run the account's due jobs on an open connection; return how many succeeded.
+    Stops early when the connection breaks (the rest wait for the next pass)."""
+    succeeded = 0
+    while True:
+        async with store.transaction() as db:
+            batch = await jobs_sql.claim_due(db, account_id=account_id, limit=50)
+        if not batch:
+            return succeeded
+        for index, job in enumerate(batch):
+            handler = HANDLERS.get(job.kind)
+            try:
+                if handler is None:
+                    raise JobRejected(f"unknown job kind {job.kind!r}")
+                await handler(conn, job)
+            except JobRejected as exc:
+                async with store.transaction() as db:
+                    await jobs_sql.fail(db, job.id, error=str(exc))
+            except ImapConnectError as exc:
+                # The connection is gone: this job and the unstarted rest wait for later.
+                async with store.transaction() as db:
+                    await jobs_sql.retry_later(db, job.id, error=str(exc),
+                                               delay_seconds=backoff_seconds(job.attempts))
+                    for rest in batch[index + 1:]:
+                        await jobs_sql.retry_later(db, rest.id, error="not started",
+                                                   delay_seconds=0)
+                raise
+            except Exception as exc:  # recorded on the job and retried later
+                async with store.transaction() as db:
+                    await jobs_sql.retry_later(db, job.id, error=str(exc)[:500],
+                                               delay_seconds=backoff_seconds(job.attempts))
+            else:
+                async with store.transaction() as db:
+                    await jobs_sql.finish(db, job.id)
+                succeeded += 1

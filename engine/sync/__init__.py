@@ -1,0 +1,1 @@
+"""IMAP sync: keeps the store in step with each account's folders."""

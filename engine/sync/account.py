@@ -1,0 +1,122 @@
+"""One sync pass over one account: discover folders, headers of every folder, queued
+jobs, then bodies. Errors are recorded on the account and folder they belong to."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from engine.accounts import imap_settings, password_for
+from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapError
+from engine.imap.connection import ImapConnection
+from engine.imap.folders import list_folders
+from engine.ingest import Denied
+from engine.jobs.executor import run_due_jobs
+from engine.sync import imap_ops as ops
+from engine.sync.cpu import CpuPool
+from engine.sync.folder import FolderResult, FolderSync
+from engine.sync.progress import Progress, SyncEvent
+from storage import Store, deny
+from storage import folder_state as folder_sql
+from storage import settings as settings_sql
+from storage.folder_state import DiscoveredFolder
+from storage.records import AccountSettings
+
+
+@dataclass
+class AccountResult:
+    account: str
+    folders: dict[str, FolderResult] = field(default_factory=dict)
+    jobs_done: int = 0
+    error: str | None = None
+    auth_failed: bool = False
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.folders.values())
+
+
+async def sync_account(
+    store: Store,
+    account: AccountSettings,
+    *,
+    cpu: CpuPool,
+    progress: Progress,
+    only: Sequence[str] | None = None,
+    on_headers: Callable[[], None] | None = None,
+) -> AccountResult:
+    """Run one pass; never raises for server trouble (it is recorded and returned)."""
+    result = AccountResult(account.name)
+    progress(SyncEvent("account", account=account.name))
+    conn = ImapConnection(imap_settings(account), name=f"sync-{account.name}")
+    headers_reported = False
+    try:
+        await conn.open(await password_for(store, account))
+        await conn.call(ops.enable_extensions)
+        condstore = conn.has("CONDSTORE")
+        await _discover(store, conn, account)
+        folders = [
+            f for f in await folder_sql.of_account(store.reader, account.id)
+            if f.sync_enabled and f.present and f.selectable and (only is None or f.name in only)
+        ]
+        denied = Denied(*await deny.rules_for(store.reader, account.id))
+        syncers = [
+            FolderSync(store, conn, account, f, cpu=cpu, progress=progress, denied=denied,
+                       condstore=condstore)
+            for f in folders
+        ]
+        for syncer in syncers:
+            await _guarded(store, syncer, syncer.sync_headers)
+        if on_headers:
+            on_headers()
+            headers_reported = True
+        result.jobs_done = await run_due_jobs(store, conn, account.id)
+        for syncer in syncers:
+            await _guarded(store, syncer, syncer.sync_bodies)
+            result.folders[syncer.folder.name] = syncer.result
+        async with store.transaction() as db:
+            await settings_sql.record_success(db, account.id)
+    except ImapAuthError as exc:
+        result.error, result.auth_failed = str(exc), True
+    except (ImapConnectError, ImapError, FrontdeskError) as exc:
+        result.error = str(exc)
+    finally:
+        if on_headers and not headers_reported:
+            on_headers()
+        await conn.close()
+    if result.error is not None:
+        async with store.transaction() as db:
+            await settings_sql.record_error(db, account.id, result.error,
+                                            auth_failed=result.auth_failed)
+        progress(SyncEvent("error", account=account.name, message=result.error))
+    progress(SyncEvent("account_done", account=account.name, done=result.new))
+    return result
+
+
+async def _discover(store: Store, conn: ImapConnection, account: AccountSettings) -> None:
+    remote = await list_folders(conn)
+    found = [
+        DiscoveredFolder(name=f.name, delimiter=f.delimiter, flags=" ".join(f.flags),
+                         role=f.role, selectable=f.selectable)
+        for f in remote
+    ]
+    async with store.transaction() as db:
+        await folder_sql.merge_discovered(db, account_id=account.id, found=found,
+                                          sync_names=account.sync_folders)
+
+
+async def _guarded(
+    store: Store, syncer: FolderSync, step: Callable[[], Awaitable[FolderResult]]
+) -> None:
+    """A folder that fails records why and lets the others go on; a broken connection
+    ends the pass."""
+    try:
+        await step()
+    except ImapConnectError:
+        raise
+    except (ImapError, FrontdeskError, LookupError, ValueError) as exc:
+        async with store.transaction() as db:
+            await folder_sql.record_error(db, syncer.folder.id, str(exc))
+        return
+    async with store.transaction() as db:
+        await folder_sql.record_error(db, syncer.folder.id, None)

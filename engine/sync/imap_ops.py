@@ -1,0 +1,180 @@
+"""Blocking IMAP steps of a sync. Each runs inside an ImapConnection's own thread, as
+`await conn.call(step, ...)`; none is ever called on the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.imapclient import seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response
+
+from engine.sync.batches import uid_set
+
+
+@dataclass(frozen=True)
+class Selected:
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+    highestmodseq: int | None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    data: bytes
+    flags: tuple[str, ...]
+    internal_date: datetime | None
+    size: int
+    modseq: int | None
+
+
+def uid_fetch(
+    client: IMAPClient, uids: str, items: list[str], modifiers: list[str] | None = None
+) -> dict[int, dict[bytes, Any]]:
+    """UID FETCH over a sequence set such as "1:20000".
+
+    IMAPClient.fetch keeps only the UIDs it can list from its argument, so a range loses
+    every result; long explicit lists are what servers reject. This sends the same
+    command through the same imaplib primitives IMAPClient itself uses.
+    """
+    args: list[Any] = ["UID", "FETCH", uids, seq_to_parenstr_upper(items)]
+    if modifiers:
+        args.append(seq_to_parenstr_upper(modifiers))
+    imap = client._imap
+    tag = imap._command(*args)
+    typ, data = imap._command_complete("FETCH", tag)
+    if typ != "OK":
+        raise IMAPClient.Error(f"UID FETCH failed: {data!r}"[:300])
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    return dict(parse_fetch_response(data, client.normalise_times, True))
+
+
+def _int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _flags(values: Any) -> tuple[str, ...]:
+    out = []
+    for value in values or ():
+        out.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
+    return tuple(out)
+
+
+def enable_extensions(client: IMAPClient) -> tuple[str, ...]:
+    """ENABLE CONDSTORE (and QRESYNC) when offered, so SELECT reports HIGHESTMODSEQ."""
+    caps = {c.decode().upper() if isinstance(c, bytes) else str(c).upper()
+            for c in client.capabilities()}
+    wanted = [c for c in ("QRESYNC", "CONDSTORE") if c in caps]
+    if not wanted or "ENABLE" not in caps:
+        return ()
+    return tuple(
+        c.decode() if isinstance(c, bytes) else str(c) for c in client.enable(*wanted)
+    )
+
+
+def select(client: IMAPClient, folder: str) -> Selected:
+    """EXAMINE the folder: read-only, so no fetch can ever change a flag by accident."""
+    info = client.select_folder(folder, readonly=True)
+    validity = _int(info.get(b"UIDVALIDITY"))
+    if validity is None:
+        raise ValueError(f"server gave no UIDVALIDITY for {folder!r}")
+    return Selected(
+        uidvalidity=validity,
+        uidnext=_int(info.get(b"UIDNEXT")),
+        exists=_int(info.get(b"EXISTS")) or 0,
+        highestmodseq=_int(info.get(b"HIGHESTMODSEQ")),
+    )
+
+
+def search_uids(
+    client: IMAPClient, low: int, high: int | None, *, unseen: bool = False,
+    since: date | None = None,
+) -> list[int]:
+    """UIDs in [low, high] (high None = no upper bound) matching the import criteria."""
+    if high is not None and high < low:
+        return []
+    criteria: list[Any] = ["UID", f"{low}:{high if high is not None else '*'}"]
+    if unseen:
+        criteria.append("UNSEEN")
+    if since is not None:
+        criteria += ["SINCE", since]
+    found = client.search(criteria)
+    # "n:*" always matches the highest UID, even below n.
+    return sorted(u for u in found if u >= low and (high is None or u <= high))
+
+
+def fetch_sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
+    """RFC822.SIZE of each UID (to cut body batches by bytes)."""
+    if not uids:
+        return {}
+    data = uid_fetch(client, uid_set(uids), ["RFC822.SIZE"])
+    return {uid: int(v.get(b"RFC822.SIZE", 0)) for uid, v in data.items()}
+
+
+def fetch_headers(client: IMAPClient, uids: list[int], *, modseq: bool) -> list[Fetched]:
+    """Header blocks with flags, dates and sizes, in UID order."""
+    items = ["BODY.PEEK[HEADER]", "FLAGS", "INTERNALDATE", "RFC822.SIZE"]
+    if modseq:
+        items.append("MODSEQ")
+    data = uid_fetch(client, uid_set(uids), items)
+    return [_fetched(uid, v, b"BODY[HEADER]") for uid, v in sorted(data.items())]
+
+
+def fetch_bodies(client: IMAPClient, uids: list[int]) -> list[Fetched]:
+    """Whole messages, in UID order. PEEK: fetching never marks mail read."""
+    data = uid_fetch(client, uid_set(uids), ["BODY.PEEK[]"])
+    return [_fetched(uid, v, b"BODY[]") for uid, v in sorted(data.items())]
+
+
+def _fetched(uid: int, values: dict[bytes, Any], key: bytes) -> Fetched:
+    raw = values.get(key) or b""
+    return Fetched(
+        uid=uid,
+        data=bytes(raw),
+        flags=_flags(values.get(b"FLAGS")),
+        internal_date=values.get(b"INTERNALDATE"),
+        size=int(values.get(b"RFC822.SIZE", len(raw))),
+        modseq=_int(values.get(b"MODSEQ")),
+    )
+
+
+def fetch_flags(
+    client: IMAPClient, high: int, *, changed_since: int | None
+) -> dict[int, tuple[tuple[str, ...], int | None]]:
+    """Flags (and MODSEQ) of UIDs 1..high; with CONDSTORE only those changed since a
+    modseq."""
+    if high < 1:
+        return {}
+    modifiers = [f"CHANGEDSINCE {changed_since}"] if changed_since is not None else None
+    items = ["FLAGS", "MODSEQ"] if changed_since is not None else ["FLAGS"]
+    data = uid_fetch(client, f"1:{high}", items, modifiers)
+    return {uid: (_flags(v.get(b"FLAGS")), _int(v.get(b"MODSEQ"))) for uid, v in data.items()}
+
+
+def store_flags(
+    client: IMAPClient, folder: str, uidvalidity: int, uids: list[int],
+    add: tuple[str, ...], remove: tuple[str, ...],
+) -> bool:
+    """Set and clear flags on UIDs of a folder; False when the folder's UIDVALIDITY has
+    changed (the UIDs no longer name those messages)."""
+    info = client.select_folder(folder, readonly=False)
+    if _int(info.get(b"UIDVALIDITY")) != uidvalidity:
+        return False
+    # Explicit UID lists: IMAPClient's STORE, like its FETCH, filters by the list it is
+    # given; jobs carry at most one batch of UIDs.
+    if uids and add:
+        client.add_flags(sorted(uids), list(add), silent=True)
+    if uids and remove:
+        client.remove_flags(sorted(uids), list(remove), silent=True)
+    return True

@@ -1,0 +1,184 @@
+"""Running sync: one pass over every account (`sync --once`), or staying up with IDLE
+on each inbox, polling at the check interval, and reconnecting with jittered backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import threading
+from collections.abc import Sequence
+
+from engine.accounts import imap_settings, password_for
+from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapError
+from engine.imap.connection import ImapConnection
+from engine.imap.idle import idle_once
+from engine.sync.account import AccountResult, sync_account
+from engine.sync.cpu import CpuPool
+from engine.sync.progress import Progress, SyncEvent
+from storage import Store
+from storage import folder_state as folder_sql
+from storage import settings as settings_sql
+from storage.records import AccountSettings
+
+# RFC 2177: servers may drop a client idle for 30 minutes; re-issue well before.
+IDLE_REISSUE_SECONDS = 25 * 60
+MAX_BACKOFF_SECONDS = 300.0
+
+
+def backoff(failures: int) -> float:
+    """Jittered exponential delay before reconnecting: ~2 s, 4 s, 8 s ... 5 minutes."""
+    return min(MAX_BACKOFF_SECONDS, 2.0 ** min(failures, 9)) * random.uniform(0.5, 1.0)
+
+
+async def sync_once(
+    store: Store, accounts: Sequence[AccountSettings], *, progress: Progress
+) -> list[AccountResult]:
+    """One pass over each account, all accounts at once; "headers_done" is reported when
+    every account's headers are stored."""
+    cpu = CpuPool()
+    waiting = len(accounts)
+
+    def headers_stored() -> None:
+        nonlocal waiting
+        waiting -= 1
+        if waiting == 0:
+            progress(SyncEvent("headers_done"))
+
+    try:
+        if not accounts:
+            progress(SyncEvent("headers_done"))
+        results = await asyncio.gather(*(
+            sync_account(store, a, cpu=cpu, progress=progress, on_headers=headers_stored)
+            for a in accounts
+        ))
+    finally:
+        await asyncio.to_thread(cpu.close)
+    progress(SyncEvent("done"))
+    return list(results)
+
+
+async def sync_forever(
+    store: Store,
+    accounts: Sequence[AccountSettings],
+    *,
+    progress: Progress,
+    stop: asyncio.Event,
+    now: asyncio.Event | None = None,
+) -> None:
+    """Keep every account in step until `stop` is set. Setting `now` syncs at once."""
+    cpu = CpuPool()
+    wake_all = now or asyncio.Event()
+    loops = [
+        asyncio.create_task(_account_loop(store, a, cpu, progress, stop, wake_all),
+                            name=f"sync-{a.name}")
+        for a in accounts
+    ]
+    try:
+        await stop.wait()
+    finally:
+        for task in loops:
+            task.cancel()
+        for task in loops:
+            with contextlib.suppress(BaseException):
+                await task
+        await asyncio.to_thread(cpu.close)
+
+
+async def _account_loop(
+    store: Store,
+    account: AccountSettings,
+    cpu: CpuPool,
+    progress: Progress,
+    stop: asyncio.Event,
+    wake_all: asyncio.Event,
+) -> None:
+    failures = 0
+    inbox_changed = asyncio.Event()
+    idle: asyncio.Task[None] | None = None
+    only: list[str] | None = None
+    try:
+        while not stop.is_set():
+            current = await settings_sql.by_id(store.reader, account.id) or account
+            result = await sync_account(store, current, cpu=cpu, progress=progress, only=only)
+            if result.auth_failed:
+                progress(SyncEvent("error", account=account.name, message=(
+                    f"{result.error}; not retrying until the password is changed")))
+                return
+            if result.error is not None:
+                failures += 1
+                await _wait_any(stop, wake_all, seconds=backoff(failures))
+                only = None
+                continue
+            failures = 0
+            if idle is None or idle.done():
+                inbox = await _inbox_name(store, current)
+                if inbox is not None:
+                    idle = asyncio.create_task(
+                        _idle_loop(store, current, inbox, inbox_changed, stop),
+                        name=f"idle-{account.name}")
+            woke = await _wait_any(stop, wake_all, inbox_changed,
+                                   seconds=current.check_every_minutes * 60.0)
+            # An IDLE wake-up syncs the inbox alone; the interval and "sync now", all.
+            inbox = await _inbox_name(store, current)
+            only = [inbox] if woke is inbox_changed and inbox else None
+            inbox_changed.clear()
+            if woke is wake_all:
+                wake_all.clear()
+    finally:
+        if idle is not None:
+            idle.cancel()
+            with contextlib.suppress(BaseException):
+                await idle
+
+
+async def _inbox_name(store: Store, account: AccountSettings) -> str | None:
+    for folder in await folder_sql.of_account(store.reader, account.id):
+        if folder.role == "inbox" and folder.sync_enabled and folder.present:
+            return folder.name
+    return None
+
+
+async def _idle_loop(
+    store: Store, account: AccountSettings, folder: str, changed: asyncio.Event,
+    stop: asyncio.Event,
+) -> None:
+    """IDLE on its own connection; each change sets `changed`. Reconnects with backoff;
+    gives up on a refused password (the main loop reports it)."""
+    failures = 0
+    halt = threading.Event()
+    while not stop.is_set():
+        conn = ImapConnection(imap_settings(account), name=f"idle-{account.name}")
+        try:
+            await conn.open(await password_for(store, account))
+            if not conn.has("IDLE"):
+                return  # the check interval does the work
+            failures = 0
+            while not stop.is_set():
+                result = await idle_once(conn, folder, max_seconds=IDLE_REISSUE_SECONDS,
+                                         stop=halt)
+                if result.changed:
+                    changed.set()
+        except ImapAuthError:
+            return
+        except (ImapConnectError, ImapError, FrontdeskError):
+            failures += 1
+            await _wait_any(stop, seconds=backoff(failures))
+        finally:
+            halt.set()
+            await conn.close()
+            halt.clear()
+
+
+async def _wait_any(*events: asyncio.Event, seconds: float) -> asyncio.Event | None:
+    """Wait until one of `events` is set or `seconds` pass; return the event, if any."""
+    waiters = {asyncio.ensure_future(e.wait()): e for e in events}
+    try:
+        done, _ = await asyncio.wait(waiters, timeout=seconds,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    for waiter in done:
+        return waiters[waiter]
+    return None

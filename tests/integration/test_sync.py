@@ -1,0 +1,82 @@
+"""Sync against the real Dovecot: initial import, incremental changes, resume."""
+
+from pathlib import Path
+
+import pytest
+
+from engine.sync.progress import SyncEvent
+from tests.integration.sync_support import (
+    Item,
+    mail,
+    open_service,
+    server_uids,
+    spec_for,
+    store_rows,
+)
+from tests.servers.dovecot import DovecotServer
+
+pytestmark = pytest.mark.integration
+USER = "bob@example.com"
+
+
+@pytest.fixture
+def clean_bob(dovecot: DovecotServer) -> DovecotServer:
+    dovecot.reset_user(USER)
+    return dovecot
+
+
+async def test_initial_sync_stores_every_message_with_body(clean_bob, tmp_path: Path) -> None:
+    server = clean_bob
+    raws = [mail(f"Order {i}", body=f"Parcel number {i} is late.") for i in range(30)]
+    server.append_messages(USER, [Item(r, flags=("\\Seen",) if i % 3 == 0 else ())
+                                  for i, r in enumerate(raws)])
+    service, agent = await open_service(tmp_path)
+    try:
+        await service.add_account(agent, spec_for(server, USER), server.users[USER])
+        events: list[SyncEvent] = []
+        results = await service.sync(agent, progress=events.append)
+        assert results[0].error is None, results[0].error
+        assert results[0].new == 30
+        rows = await store_rows(service)
+        assert len(rows) == 30 and all(r["has_body"] for r in rows)
+        remote = await server_uids(server, USER)
+        assert [r["uid"] for r in rows] == sorted(remote)
+        for row in rows:
+            flags = {f.decode() for f in remote[row["uid"]][b"FLAGS"]}
+            assert bool(row["seen"]) == ("\\Seen" in flags)
+        kinds = [e.event for e in events]
+        assert kinds.index("headers_done") < kinds.index("done")
+        # the raw bytes are what the server holds
+        listed = await service.list_by_spec(agent, "bob:INBOX", limit=100)
+        view = await service.open_message(agent, listed[0].id)
+        assert "Parcel number" in view.text
+        # a second pass changes nothing
+        again = await service.sync(agent)
+        assert again[0].new == 0 and again[0].error is None
+        assert len(await store_rows(service)) == 30
+    finally:
+        await service.close()
+
+
+async def test_flags_and_expunges_made_elsewhere(clean_bob, tmp_path: Path) -> None:
+    server = clean_bob
+    server.append_messages(USER, [Item(mail(f"m{i}")) for i in range(10)])
+    service, agent = await open_service(tmp_path)
+    try:
+        await service.add_account(agent, spec_for(server, USER), server.users[USER])
+        await service.sync(agent)
+        client = server.connect(USER)
+        client.select_folder("INBOX")
+        uids = sorted(client.search("ALL"))
+        client.add_flags(uids[:3], ["\\Flagged", "\\Seen"])
+        client.delete_messages(uids[-2:])
+        client.expunge()
+        client.logout()
+        result = (await service.sync(agent))[0]
+        assert result.error is None
+        rows = await store_rows(service)
+        assert [r["uid"] for r in rows] == uids[:-2]
+        assert [bool(r["flagged"]) for r in rows] == [True] * 3 + [False] * 5
+        assert [bool(r["seen"]) for r in rows] == [True] * 3 + [False] * 5
+    finally:
+        await service.close()

@@ -1,0 +1,213 @@
+"""Sync that must survive the real world: push, UIDVALIDITY changes, a killed process,
+a server that goes away mid-sync."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.corpus import generate_corpus
+from engine.sync.progress import SyncEvent
+from storage import customers
+from tests.integration.sync_support import (
+    Item,
+    mail,
+    open_service,
+    server_uids,
+    spec_for,
+    store_rows,
+)
+from tests.servers.dovecot import DovecotServer
+
+pytestmark = pytest.mark.integration
+USER = "bob@example.com"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bob(dovecot: DovecotServer) -> DovecotServer:
+    dovecot.reset_user(USER)
+    return dovecot
+
+
+async def test_new_mail_arrives_by_idle_within_two_seconds(bob, tmp_path: Path) -> None:
+    bob.append_messages(USER, [Item(mail("before"))])
+    service, agent = await open_service(tmp_path)
+    stop = asyncio.Event()
+    passes = asyncio.Event()
+
+    def progress(event: SyncEvent) -> None:
+        if event.event == "account_done":
+            passes.set()
+
+    try:
+        # An hour between polls: only push can deliver the new mail in time.
+        await service.add_account(agent, spec_for(bob, USER, check_every_minutes=60),
+                                  bob.users[USER])
+        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
+                                                  progress=progress))
+        await asyncio.wait_for(passes.wait(), 10)
+        await asyncio.sleep(0.5)  # let the IDLE connection settle into IDLE
+        started = time.monotonic()
+        await asyncio.to_thread(bob.append_messages, USER, [Item(mail("pushed"))])
+        while time.monotonic() - started < 5:
+            if "pushed" in {r["subject"] for r in await store_rows(service)}:
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+        assert "pushed" in {r["subject"] for r in await store_rows(service)}
+        assert elapsed < 2.0, f"took {elapsed:.2f}s"
+        stop.set()
+        await asyncio.wait_for(runner, 10)
+    finally:
+        stop.set()
+        await service.close()
+
+
+async def test_second_engine_is_refused_while_one_runs(bob, tmp_path: Path) -> None:
+    from engine.lock import EngineBusyError
+
+    service, agent = await open_service(tmp_path)
+    stop = asyncio.Event()
+    try:
+        await service.add_account(agent, spec_for(bob, USER), bob.users[USER])
+        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop))
+        await asyncio.sleep(0.3)
+        with pytest.raises(EngineBusyError) as info:
+            await service.sync(agent)
+        assert f"pid {os.getpid()}" in str(info.value)
+        stop.set()
+        await asyncio.wait_for(runner, 10)
+        assert (await service.sync(agent))[0].error is None  # free again
+    finally:
+        stop.set()
+        await service.close()
+
+
+async def test_uidvalidity_change_refetches_and_keeps_annotations(bob, tmp_path: Path) -> None:
+    raws = [mail(f"case {i}", message_id=f"<case{i}@customer.example>") for i in range(5)]
+    bob.append_messages(USER, [Item(r, folder="Cases") for r in raws])
+    service, agent = await open_service(tmp_path)
+    try:
+        await service.add_account(agent, spec_for(bob, USER, folders=("INBOX", "Cases")),
+                                  bob.users[USER])
+        await service.sync(agent)
+        before = {r["message_id"]: r for r in await service.store.reader.fetchall(
+            "SELECT uid, message_id, thread_id FROM messages")}
+        async with service.store.transaction() as db:
+            await customers.insert(db, name="Carla", company="Customer", created_by=agent.id,
+                                   addresses=["carla@customer.example"])
+        # Recreate the folder elsewhere: same mail, new UIDVALIDITY.
+        client = bob.connect(USER)
+        old_validity = client.select_folder("Cases")[b"UIDVALIDITY"]
+        client.close_folder()
+        client.delete_folder("Cases")
+        client.logout()
+        await asyncio.sleep(1.1)  # UIDVALIDITY is time based
+        bob.append_messages(USER, [Item(r, folder="Cases") for r in raws])
+        result = (await service.sync(agent))[0]
+        assert result.error is None
+        assert result.folders["Cases"].reset
+        after = await service.store.reader.fetchall(
+            "SELECT uid, uidvalidity, message_id, thread_id FROM messages")
+        assert len(after) == 5
+        assert {r["uidvalidity"] for r in after} != {old_validity}
+        for row in after:
+            assert row["thread_id"] == before[row["message_id"]]["thread_id"]
+        listed = await service.list_by_spec(agent, "bob:Cases")
+        assert len(listed) == 5 and all(m.customer_id is not None for m in listed)
+    finally:
+        await service.close()
+
+
+def _frontdesk(tmp: Path, *args: str, stdin: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg"), "XDG_CONFIG_HOME": str(tmp / "xdg")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--db", str(tmp / "kill.db"), *args],
+        cwd=ROOT, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize("phase", ["headers", "bodies"])
+async def test_killed_first_sync_resumes_without_duplicates_or_loss(
+    dovecot_factory, tmp_path: Path, phase: str
+) -> None:
+    server: DovecotServer = dovecot_factory(users={USER: "pw"}, shares=())
+    corpus = list(generate_corpus(2600, seed=21))
+    inbox = [m for m in corpus if m.folder == "INBOX"]
+    await asyncio.to_thread(server.append_messages, USER, inbox, folder="INBOX")
+    add = _frontdesk(tmp_path, "account", "add", "bob", "--email", USER, "--imap-host",
+                     server.host, "--imap-port", str(server.ssl_port), "--ca-file",
+                     str(server.cafile), "--password-stdin")
+    assert add.communicate("pw\n", timeout=60)[1] == "" and add.returncode == 0
+
+    sync = _frontdesk(tmp_path, "sync", "--once", "--progress", "json")
+    assert sync.stderr is not None
+    killed = False
+    for line in sync.stderr:
+        event = json.loads(line)
+        if (event.get("event") == "folder" and event.get("phase") == phase
+                and 0 < event.get("done", 0) < event.get("total", 0)):
+            sync.send_signal(signal.SIGKILL)
+            killed = True
+            break
+    sync.wait(timeout=60)
+    assert killed, "the sync ended before it could be killed"
+    assert sync.returncode == -signal.SIGKILL
+
+    again = _frontdesk(tmp_path, "sync", "--once")
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    service, _ = await open_service(tmp_path)  # same directory, other file: just for reads
+    await service.close()
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "kill.db")
+    try:
+        rows = con.execute("SELECT uid FROM messages").fetchall()
+        uids = [r[0] for r in rows]
+        assert len(uids) == len(set(uids)) == len(inbox)
+        assert set(uids) == set(await server_uids(server, USER))
+        assert con.execute("SELECT count(*) FROM messages WHERE has_body = 0").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM message_raw").fetchone()[0] == len(inbox)
+    finally:
+        con.close()
+
+
+async def test_server_gone_mid_sync_then_back(dovecot_factory, tmp_path: Path) -> None:
+    server: DovecotServer = dovecot_factory(users={USER: "pw"}, shares=())
+    inbox = list(generate_corpus(2000, seed=5))
+    await asyncio.to_thread(server.append_messages, USER, inbox, folder="INBOX")
+    service, agent = await open_service(tmp_path)
+    halted: list[bool] = []
+
+    def progress(event: SyncEvent) -> None:
+        # Blocking here on purpose: the next batch is already being fetched in the
+        # connection's thread and dies with the server.
+        if (event.event == "folder" and event.phase == "bodies"
+                and 0 < event.done < event.total and not halted):
+            server.halt()
+            halted.append(True)
+
+    try:
+        await service.add_account(agent, spec_for(server, USER), "pw")
+        result = (await service.sync(agent, progress=progress))[0]
+        assert halted
+        assert result.error is not None
+        health = (await service.status(agent))[0]
+        assert health.last_error is not None and not health.healthy
+        await asyncio.to_thread(server.resume)
+        result = (await service.sync(agent))[0]
+        assert result.error is None
+        rows = await store_rows(service)
+        assert len(rows) == len(inbox) and all(r["has_body"] for r in rows)
+        assert (await service.status(agent))[0].healthy
+    finally:
+        await service.close()

@@ -1,0 +1,61 @@
+import random
+from pathlib import Path
+
+import pytest
+
+from engine.ingest import Denied
+from engine.jobs.executor import MAX_DELAY_SECONDS, backoff_seconds
+from engine.lock import EngineBusyError, EngineLock
+from engine.sync.batches import by_bytes, by_count, uid_set
+from engine.sync.runner import MAX_BACKOFF_SECONDS, backoff
+
+
+def test_uid_set_compresses_runs() -> None:
+    assert uid_set([1, 2, 3, 5, 7, 8, 9, 20]) == "1:3,5,7:9,20"
+    assert uid_set([4]) == "4"
+    with pytest.raises(ValueError):
+        uid_set([])
+
+
+def test_uid_set_of_many_uids_stays_short() -> None:
+    uids = list(range(1, 20001))
+    assert uid_set(uids) == "1:20000"
+
+
+def test_batches_by_count_and_bytes() -> None:
+    assert [len(b) for b in by_count(list(range(10)), 4)] == [4, 4, 2]
+    items = [(1, 10), (2, 10), (3, 100), (4, 5), (5, 5)]
+    assert list(by_bytes(items, max_messages=10, max_bytes=25)) == [[1, 2], [3], [4, 5]]
+    assert list(by_bytes(items, max_messages=2, max_bytes=10**9)) == [[1, 2], [3, 4], [5]]
+    assert list(by_bytes([])) == []
+
+
+def test_backoffs_grow_and_are_capped() -> None:
+    rng = random.Random(1)
+    delays = [backoff_seconds(n, rng=rng) for n in range(1, 15)]
+    assert delays[0] < 10 and max(delays) <= MAX_DELAY_SECONDS * 1.5
+    assert delays[5] > delays[1]
+    assert all(0 < backoff(n) <= MAX_BACKOFF_SECONDS for n in range(1, 30))
+
+
+def test_denied_matches_address_and_domain_case_insensitively() -> None:
+    denied = Denied(frozenset({"pest@a.example"}), frozenset({"spam.example"}))
+    assert denied.blocks("Pest@A.example")
+    assert denied.blocks("anyone@SPAM.example")
+    assert not denied.blocks("friend@a.example")
+    assert not denied.blocks("x@notspam.example")
+    assert not denied.blocks("")
+
+
+def test_engine_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
+    first = EngineLock(tmp_path / "x.db")
+    first.acquire()
+    try:
+        with pytest.raises(EngineBusyError) as info:
+            EngineLock(tmp_path / "x.db").acquire()
+        assert "pid" in str(info.value)
+    finally:
+        first.release()
+    with EngineLock(tmp_path / "x.db"):
+        pass
+    assert (tmp_path / "x.db.lock").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,1 @@
+"""Headless commands of the `frontdesk` CLI, one module per group."""

@@ -1,0 +1,177 @@
+"""`frontdesk account add|list|test|folders|password|remove`."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.accounts import AccountSpec, parse_import
+from engine.errors import InvalidInputError
+from engine.models import Agent
+from engine.service import Service
+from tui.commands.output import print_json, print_table
+from tui.commands.secrets_input import read_password
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    account = commands.add_parser("account", help="add, test and manage IMAP accounts",
+                                  description="Add, test and manage IMAP accounts.")
+    sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+
+    add = sub.add_parser("add", parents=[common], help="add an IMAP account",
+                         description="Add an IMAP account. The password is read from "
+                         "standard input (--password-stdin) or comes from a command.")
+    add.add_argument("name", help="a short name: letters, digits, '.', '_' or '-'")
+    add.add_argument("--email", required=True, help="the mailbox's address")
+    add.add_argument("--imap-host", required=True, metavar="HOST")
+    add.add_argument("--imap-port", type=int, metavar="PORT",
+                     help="default: 993 with ssl, 143 with starttls or none")
+    add.add_argument("--security", choices=("ssl", "starttls", "none"), default="ssl")
+    add.add_argument("--username", metavar="USER", help="IMAP login (default: the email)")
+    add.add_argument("--display-name", metavar="TEXT", default="")
+    secret = add.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input (stored encrypted)")
+    secret.add_argument("--password-command", metavar="CMD",
+                        help="a shell command printing the password; never stored")
+    tls = add.add_mutually_exclusive_group()
+    tls.add_argument("--ca-file", metavar="PEM", help="trust this CA bundle for the server")
+    tls.add_argument("--no-verify-cert", action="store_true",
+                     help="do not validate the server's certificate")
+    add.add_argument("--folders", default="INBOX", metavar="LIST",
+                     help="comma-separated folders to sync (default: INBOX)")
+    add.add_argument("--import", dest="import_mode", default="all", metavar="MODE",
+                     help="all | unread | new-only | since:YYYY-MM-DD (default: all)")
+    add.add_argument("--check-every", type=int, default=5, metavar="MIN",
+                     help="poll folders without push every MIN minutes (default: 5)")
+    add.add_argument("--mark-read-on-import", action="store_true",
+                     help="mark mail read on the server once imported")
+    add.add_argument("--no-write-read-status", action="store_true",
+                     help="keep read/unread changes made here off the server")
+    add.add_argument("--json", action="store_true", help="print the account as JSON")
+
+    listing = sub.add_parser("list", parents=[common], help="list accounts")
+    listing.add_argument("--json", action="store_true")
+
+    test = sub.add_parser("test", parents=[common],
+                          help="connect, log in, show capabilities and folders")
+    test.add_argument("name")
+    test.add_argument("--json", action="store_true")
+
+    folders = sub.add_parser("folders", parents=[common],
+                             help="show (and choose) the folders of an account")
+    folders.add_argument("name")
+    folders.add_argument("--sync", metavar="LIST", help="comma-separated folders to sync")
+    folders.add_argument("--role", action="append", default=[], metavar="FOLDER=ROLE",
+                         help="set a folder's role (inbox, sent, drafts, trash, spam, "
+                         "archive, or none); repeatable")
+    folders.add_argument("--no-refresh", action="store_true",
+                         help="show what the store knows without asking the server")
+    folders.add_argument("--json", action="store_true")
+
+    password = sub.add_parser("password", parents=[common],
+                              help="replace an account's stored password")
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", required=True)
+
+    remove = sub.add_parser("remove", parents=[common],
+                            help="remove an account and its mail from the store")
+    remove.add_argument("name")
+
+
+async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    action = args.account_command
+    if action == "add":
+        return await _add(args, service, agent)
+    if action == "list":
+        accounts = await service.account_settings(agent)
+        if args.json:
+            print_json(accounts)
+        else:
+            print_table(
+                ("NAME", "EMAIL", "SERVER", "SECURITY", "FOLDERS", "LAST SYNC", "ERROR"),
+                [(a.name, a.email, f"{a.imap_host or '-'}:{a.imap_port or '-'}",
+                  a.imap_security, ",".join(a.sync_folders), a.last_sync_at, a.last_error)
+                 for a in accounts],
+            )
+        return 0
+    if action == "test":
+        report = await service.test_account(agent, args.name)
+        if args.json:
+            print_json(report)
+            return 0
+        print(f"ok: logged in to {report.host}:{report.port} ({report.security}) as "
+              f"{report.username} in {report.seconds:.2f}s")
+        print("capabilities: " + " ".join(report.capabilities))
+        print_table(("FOLDER", "ROLE"), [(f.name, f.role) for f in report.folders])
+        return 0
+    if action == "folders":
+        return await _folders(args, service, agent)
+    if action == "password":
+        await service.set_account_password(agent, args.name, read_password())
+        print(f"password of {args.name} replaced")
+        return 0
+    if action == "remove":
+        await service.remove_account(agent, args.name)
+        print(f"account {args.name} removed from the store (the server is untouched)")
+        return 0
+    raise InvalidInputError(f"unknown account action {action!r}")
+
+
+async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    mode, since = parse_import(args.import_mode)
+    spec = AccountSpec(
+        name=args.name,
+        email=args.email,
+        imap_host=args.imap_host,
+        imap_port=args.imap_port,
+        security=args.security,
+        username=args.username,
+        display_name=args.display_name,
+        verify_cert=not args.no_verify_cert,
+        ca_file=args.ca_file,
+        password_command=args.password_command,
+        folders=tuple(f.strip() for f in args.folders.split(",") if f.strip()),
+        import_mode=mode,
+        import_since=since,
+        check_every_minutes=args.check_every,
+        mark_read_on_import=args.mark_read_on_import,
+        write_read_status=not args.no_write_read_status,
+    )
+    password = read_password() if args.password_stdin else None
+    added = await service.add_account(agent, spec, password)
+    if args.json:
+        print_json(added)
+    else:
+        print(f"account {added.name} added ({added.email} on {added.imap_host}:"
+              f"{added.imap_port}); check it with `frontdesk account test {added.name}`")
+    return 0
+
+
+def _roles(pairs: list[str]) -> dict[str, str | None]:
+    roles: dict[str, str | None] = {}
+    for pair in pairs:
+        folder, sep, role = pair.rpartition("=")
+        if not sep or not folder:
+            raise InvalidInputError(f"--role {pair!r}: write FOLDER=ROLE")
+        roles[folder] = None if role.lower() in ("", "none") else role.lower()
+    return roles
+
+
+async def _folders(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    if args.sync is not None or args.role:
+        if not args.no_refresh:
+            await service.account_folders(agent, args.name, refresh=True)
+        sync = None if args.sync is None else [
+            f.strip() for f in args.sync.split(",") if f.strip()]
+        folders = await service.configure_folders(agent, args.name, sync=sync,
+                                                  roles=_roles(args.role))
+    else:
+        folders = await service.account_folders(agent, args.name,
+                                                refresh=not args.no_refresh)
+    if args.json:
+        print_json(folders)
+    else:
+        print_table(("FOLDER", "ROLE", "SYNC", "SYNCED UP TO UID", "ERROR"),
+                    [(f.name, f.role, f.sync_enabled, f.synced_uid or None, f.last_error)
+                     for f in folders])
+    return 0

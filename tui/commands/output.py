@@ -1,0 +1,43 @@
+"""Printing for headless commands: JSON for scripts, aligned text for people."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses (nested) to dicts, tuples to lists: what json.dumps takes."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def print_json(value: Any) -> None:
+    json.dump(to_plain(value), sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Columns padded to their widest cell; the last column is left unpadded."""
+    cells = [[str(h) for h in headers]] + [[_cell(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for row in cells:
+        line = "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=False))
+        print(f"{line}  {row[-1]}" if len(row) > 1 else row[0])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    # Mail text is sanitised by the engine; a terminal line still must not wrap oddly.
+    return " ".join(str(value).split())

@@ -78,3 +78,47 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         async with store.transaction() as db:
             await db.execute("INSERT INTO folders (account_id, name) VALUES (12345, 'INBOX')")
+
+
+async def test_cancelled_writer_never_leaks_its_transaction_to_the_next(store: Store) -> None:
+    """A writer cancelled (even twice) while others wait for the lock: the next
+    transaction must start clean, not 'within a transaction'."""
+    async def writer(inside: asyncio.Event) -> None:
+        async with store.transaction() as db:
+            await agents.insert(db, name="temp", os_user=None, role="agent")
+            inside.set()
+            await asyncio.sleep(30)
+
+    async def waiting(inside: asyncio.Event) -> None:
+        await inside.wait()
+        async with store.transaction() as db:
+            await db.execute("DELETE FROM agents WHERE name = 'nobody'")
+
+    for _ in range(20):
+        inside = asyncio.Event()
+        first = asyncio.create_task(writer(inside))
+        second = asyncio.create_task(waiting(inside))
+        await inside.wait()
+        first.cancel()
+        await asyncio.sleep(0)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        await asyncio.wait_for(second, 5)
+    assert await agents.count(store.reader) == 0
+
+
+async def test_cancelled_while_beginning(store: Store) -> None:
+    for delay in (0, 0, 0.0001, 0.001):
+        task = asyncio.create_task(_hold(store))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with store.transaction() as db:
+            await db.execute("DELETE FROM agents WHERE name = 'nobody'")
+
+
+async def _hold(store: Store) -> None:
+    async with store.transaction():
+        await asyncio.sleep(30)

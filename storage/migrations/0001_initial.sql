@@ -144,7 +144,7 @@ CREATE INDEX messages_folder_unseen ON messages(folder_id) WHERE seen = 0;
 -- Raw RFC 5322 bytes, compressed, in their own table so list scans never page them in.
 CREATE TABLE message_raw (
     message_id   INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
-    compression  TEXT NOT NULL DEFAULT 'zlib' CHECK (compression IN ('zlib', 'none')),
+    compression  TEXT NOT NULL CHECK (compression IN ('zstd', 'zlib', 'none')),
     data         BLOB NOT NULL
 );
 

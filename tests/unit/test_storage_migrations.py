@@ -112,3 +112,14 @@ async def test_failed_migration_leaves_store_unchanged(tmp_path: Path, monkeypat
     assert [r[0] for r in con.execute("SELECT version FROM schema_migrations")] == good
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'extra'").fetchone()[0] == 0
     con.close()
+
+
+async def test_new_store_uses_large_pages(tmp_path: Path) -> None:
+    from storage.db import PAGE_SIZE
+
+    store = await Store.open(tmp_path / "p.db")
+    try:
+        assert await store.reader.scalar("PRAGMA page_size") == PAGE_SIZE
+        assert await store.reader.scalar("PRAGMA journal_mode") == "wal"
+    finally:
+        await store.close()

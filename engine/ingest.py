@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.conversations import ThreadKeys, plan_threads
-from engine.mime import Envelope, parse_envelope
+from engine.mime import Attachment, Envelope, parse_envelope, summarise_body
 from storage import Db, Store, messages, threads
 from storage.raw_codec import compress
 from storage.records import BodyUpdate, NewMessage
@@ -85,18 +85,18 @@ def prepare_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
     """Parse and compress bodies of messages stored with headers only. Pure CPU work."""
     out = []
     for message_id, raw in bodies:
-        env = parse_envelope(raw)
+        body = summarise_body(raw)
         codec, data = compress(raw)
         out.append(BodyUpdate(
             message_id=message_id, raw_codec=codec, raw_data=data, size=len(raw),
-            index_body=env.text, snippet=env.snippet, parse_error=env.error,
-            attachments=_attachments(env),
+            index_body=body.text, snippet=body.snippet, parse_error=body.error,
+            attachments=_attachments(body.attachments),
         ))
     return out
 
 
-def _attachments(env: Envelope) -> tuple[tuple[str, str, int], ...]:
-    return tuple((a.filename, a.content_type, a.size) for a in env.attachments)
+def _attachments(found: Sequence[Attachment]) -> tuple[tuple[str, str, int], ...]:
+    return tuple((a.filename, a.content_type, a.size) for a in found)
 
 
 def _row(p: Prepared, *, account_id: int, folder_id: int, thread_id: int) -> NewMessage:
@@ -134,7 +134,7 @@ def _row(p: Prepared, *, account_id: int, folder_id: int, thread_id: int) -> New
         index_sender=f"{env.sender.name} {env.sender.addr}".strip(),
         index_recipients=recipients,
         index_body=env.text,
-        attachments=_attachments(env),
+        attachments=_attachments(env.attachments),
         modseq=item.modseq,
     )
 

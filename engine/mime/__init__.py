@@ -7,7 +7,13 @@ through :mod:`engine.sanitize`.
 
 from engine.mime.addresses import Address, parse_addresses
 from engine.mime.body import Attachment, MessageBody, attachment_bytes, parse_body
-from engine.mime.envelope import UNREADABLE_SUBJECT, Envelope, parse_envelope
+from engine.mime.envelope import (
+    UNREADABLE_SUBJECT,
+    BodySummary,
+    Envelope,
+    parse_envelope,
+    summarise_body,
+)
 from engine.mime.html_text import html_to_text
 from engine.mime.msgids import clean_msg_id, msg_id_list
 
@@ -15,6 +21,7 @@ __all__ = [
     "UNREADABLE_SUBJECT",
     "Address",
     "Attachment",
+    "BodySummary",
     "Envelope",
     "MessageBody",
     "attachment_bytes",
@@ -24,4 +31,5 @@ __all__ = [
     "parse_addresses",
     "parse_body",
     "parse_envelope",
+    "summarise_body",
 ]

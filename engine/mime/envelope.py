@@ -30,10 +30,17 @@ from engine.mime.limits import (
 )
 from engine.mime.msgids import clean_msg_id, msg_id_list
 from engine.mime.partrules import decode_transfer
+from engine.mime.quotes import own_words
 from engine.mime.scan import Span, scan_parts
 from engine.sanitize import sanitize
 
-__all__ = ["UNREADABLE_SUBJECT", "Envelope", "parse_envelope"]
+__all__ = [
+    "UNREADABLE_SUBJECT",
+    "BodySummary",
+    "Envelope",
+    "parse_envelope",
+    "summarise_body",
+]
 
 UNREADABLE_SUBJECT = "(unreadable message)"
 _NO_ADDRESS = Address(name="", addr="")
@@ -128,7 +135,7 @@ def _body_text(block: HeaderBlock, body: bytes) -> tuple[str, tuple[Attachment, 
             if span.kind == "html" and size < ENVELOPE_TEXT_MAX_CHARS:
                 chunks.append(html_to_text(decoded(span), max_chars=ENVELOPE_HTML_MAX_CHARS)[0])
                 size += len(chunks[-1])
-    text = "\n\n".join(chunks)[:ENVELOPE_TEXT_MAX_CHARS]
+    text = own_words("\n\n".join(chunks)[:ENVELOPE_TEXT_MAX_CHARS])
     return sanitize(text).strip(), _attachments(body, spans)
 
 
@@ -149,7 +156,10 @@ def _parse(raw: bytes) -> Envelope:
         body_offset = stopped_at
     body = raw[body_offset : body_offset + ENVELOPE_SCAN_BYTES]
     none: tuple[Attachment, ...] = ()
-    text, attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", none))
+    if body.strip():
+        text, attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", none))
+    else:
+        text, attachments = "", none  # a header block alone: nothing to scan
     get = block.get
     return Envelope(
         message_id=_guard(errors, "Message-ID", lambda: clean_msg_id(get("message-id")), None),
@@ -199,6 +209,33 @@ def _unreadable(raw: bytes, exc: BaseException) -> Envelope:
         list_mail=False,
         error=describe_error(exc),
     )
+
+
+@dataclass(frozen=True)
+class BodySummary:
+    """What the body adds to a message whose headers were stored first."""
+
+    text: str
+    snippet: str
+    attachments: tuple[Attachment, ...]
+    error: str | None
+
+
+def summarise_body(raw: bytes) -> BodySummary:
+    """Index text, snippet and attachments of a whole message; never raises. Skips the
+    header fields parse_envelope decodes (addresses, dates, subject): the header pass
+    has them already."""
+    try:
+        header_bytes, body_offset, separated = split_message(raw)
+        block, stopped_at = parse_header_block(header_bytes, stop_at_garbage=not separated)
+        if not separated and stopped_at < len(header_bytes):
+            body_offset = stopped_at
+        body = raw[body_offset : body_offset + ENVELOPE_SCAN_BYTES]
+        text, attachments = _body_text(block, body) if body.strip() else ("", ())
+        return BodySummary(text, _snippet(text), attachments, None)
+    except Exception as exc:
+        text = sanitize(bytes_to_text(raw[:ENVELOPE_TEXT_MAX_CHARS])).strip()
+        return BodySummary(text, _snippet(text), (), describe_error(exc))
 
 
 def parse_envelope(raw: bytes) -> Envelope:

@@ -392,3 +392,14 @@ def test_random_mutations_never_raise() -> None:
         env = parse_envelope(bytes(data))
         assert isinstance(env, Envelope)
         assert_no_controls(env)
+
+
+def test_body_summary_agrees_with_the_envelope_on_the_corpus() -> None:
+    from engine.corpus import generate_corpus
+    from engine.mime import parse_envelope, summarise_body
+
+    for message in generate_corpus(300, seed=8):
+        env = parse_envelope(message.raw)
+        body = summarise_body(message.raw)
+        assert (body.text, body.snippet, body.attachments) == (
+            env.text, env.snippet, env.attachments)

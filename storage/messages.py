@@ -97,9 +97,14 @@ async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
         "INSERT INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
         ((i, r.raw_codec, r.raw_data) for i, r in pairs if r.raw_data is not None),
     )
+    # The search index is the costliest write: a message is indexed once, with its body
+    # (header-only rows are indexed when attach_bodies brings the body).
     await db.executemany(
         "INSERT INTO message_text (id, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)",
-        ((i, r.subject, r.index_sender, r.index_recipients, r.index_body) for i, r in pairs),
+        (
+            (i, r.subject, r.index_sender, r.index_recipients, r.index_body)
+            for i, r in pairs if r.raw_data is not None
+        ),
     )
     await _insert_attachments(db, ((i, r.attachments) for i, r in pairs))
     return ids
@@ -128,8 +133,17 @@ async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
         "INSERT OR REPLACE INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
         ((u.message_id, u.raw_codec, u.raw_data) for u in updates),
     )
+    ids = [(u.message_id,) for u in updates]
+    await db.executemany("DELETE FROM message_text WHERE id = ?", ids)
     await db.executemany(
-        "UPDATE message_text SET body = ? WHERE id = ?",
+        """
+        INSERT INTO message_text (id, subject, sender, recipients, body)
+        SELECT id, subject, trim(from_name || ' ' || from_addr),
+               to_addrs || CASE WHEN cc_addrs <> '' AND to_addrs <> '' THEN ', ' ELSE '' END
+                        || cc_addrs,
+               ?
+          FROM messages WHERE id = ?
+        """,
         ((u.index_body, u.message_id) for u in updates),
     )
     await db.executemany(

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import imaplib
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -39,6 +40,7 @@ SECURITY_MODES = ("ssl", "starttls", "none")
 _LOGOUT_TIMEOUT = 5.0
 # Server text quoted in an error message: enough for a reason, not a page of junk.
 _MAX_SERVER_TEXT = 200
+_BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
 
 # Errors that mean the byte stream is gone or out of step: the connection cannot be used
 # again. (ssl.SSLError and socket.timeout are OSErrors.)
@@ -112,8 +114,12 @@ def _worker(jobs: SimpleQueue[_Job]) -> None:
         if job.future is not None:
             with contextlib.suppress(RuntimeError):  # the loop closed while we worked
                 job.future.get_loop().call_soon_threadsafe(_settle, job.future, result, error)
-        del result, error  # do not keep a large fetch result alive until the next job
-        if job.last:
+        last = job.last
+        # Nothing of the job may outlive it while the thread waits for the next one: not a
+        # large fetch result, and not the job's reference to the connection (which would
+        # keep a forgotten connection from ever being collected).
+        del job, result, error
+        if last:
             return
 
 
@@ -121,7 +127,13 @@ def _worker(jobs: SimpleQueue[_Job]) -> None:
 
 
 def _server_text(exc: BaseException, password: str | None = None) -> str:
-    text = sanitize_line(str(exc)).strip()
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
+    # imaplib and imapclient often wrap the server's bytes in their repr: b'...'
+    quoted = _BYTES_REPR.fullmatch(text)
+    if quoted:
+        text = quoted[2]
+    text = sanitize_line(text).strip()
     if password:
         text = text.replace(password, "***")  # servers do not echo it; be sure anyway
     if len(text) > _MAX_SERVER_TEXT:
@@ -297,10 +309,11 @@ class ImapConnection:
         await self.close()
 
     def __del__(self) -> None:
-        # Forgotten without close(): end the thread and drop the socket, no logout.
+        # Forgotten without close(): end the thread and drop the socket, no logout. The job
+        # must not refer to self, or it would bring the connection back to life.
         if self._thread is not None and not self._closed:
             self._closed = True
-            self._jobs.put(_Job(None, self._drop, last=True))
+            self._jobs.put(_Job(None, partial(_shutdown_quietly, self._client), last=True))
 
     # -- calls --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -33,10 +34,20 @@ class CpuPool:
             self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args) in a pool process when the pool runs, else in a worker thread."""
-        if self._executor is None:
-            return await asyncio.to_thread(fn, *args)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """fn(*args) in a pool process when the pool runs, else in a worker thread. A pool
+        that breaks (a worker killed, say by the OOM killer) is dropped and the work done
+        in a thread: slower, never lost."""
+        if self._executor is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._executor, fn, *args
+                )
+            except BrokenProcessPool:
+                broken, self._executor = self._executor, None
+                self.processes = 1  # do not start another
+                if broken is not None:  # several tasks may see the same broken pool
+                    broken.shutdown(wait=False, cancel_futures=True)
+        return await asyncio.to_thread(fn, *args)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -9,17 +9,24 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.imap.connection import ImapConnection
-from engine.ingest import Denied, Incoming, prepare_batch, prepare_bodies, store_bodies
+from engine.ingest import (
+    Denied,
+    Incoming,
+    Prepared,
+    prepare_batch,
+    prepare_bodies,
+    store_bodies,
+)
 from engine.ingest import store_prepared as store_headers
 from engine.jobs.queue import enqueue_flags
 from engine.sync import imap_ops as ops
 from engine.sync.batches import HEADER_BATCH, by_bytes, by_count
 from engine.sync.cpu import CpuPool
-from engine.sync.pipeline import overlapped
+from engine.sync.pipeline import pipelined
 from engine.sync.progress import Progress, SyncEvent
 from storage import Db, Store, messages
 from storage import folder_state as folder_sql
-from storage.records import AccountSettings, FlagState, FolderState
+from storage.records import AccountSettings, BodyUpdate, FlagState, FolderState
 
 
 @dataclass
@@ -166,15 +173,17 @@ class FolderSync:
         async def fetch(batch: list[int]) -> list[ops.Fetched]:
             return await self.conn.call(ops.fetch_headers, batch, modseq=self.condstore)
 
-        async def handle(batch: list[int], fetched: list[ops.Fetched]) -> None:
-            nonlocal done, nbytes
+        async def prepare(batch: list[int], fetched: list[ops.Fetched]) -> list[Prepared]:
+            validity = self._selected.uidvalidity if self._selected else None
             items = [
                 Incoming(raw=f.data, flags=f.flags, internal_date=f.internal_date, uid=f.uid,
-                         uidvalidity=self._selected.uidvalidity if self._selected else None,
-                         modseq=f.modseq, size=f.size, headers_only=True)
+                         uidvalidity=validity, modseq=f.modseq, size=f.size, headers_only=True)
                 for f in fetched
             ]
-            prepared = await self.cpu.run(prepare_batch, items)
+            return await self.cpu.run(prepare_batch, items)
+
+        async def store(batch: list[int], prepared: list[Prepared]) -> None:
+            nonlocal done, nbytes
             last = batch[-1]
             finished = until is not None and (last >= until or last == self._first_last)
             covered = max(last, until) if finished and until is not None else last
@@ -191,10 +200,11 @@ class FolderSync:
             )
             self.result.new += len(stored)
             done += len(batch)
-            nbytes += sum(f.size for f in fetched)
+            nbytes += sum(p.item.size or 0 for p in prepared)
             self._event("headers", done, total, nbytes)
 
-        await overlapped(by_count(uids, HEADER_BATCH), fetch, handle)
+        await pipelined(by_count(uids, HEADER_BATCH), fetch, prepare, store,
+                        parallel=self.cpu.processes)
 
     async def _mark_read_on_server(self, db: Db, uids: list[int]) -> None:
         """Queue \\Seen for mail just imported, in the transaction that stored it."""
@@ -263,15 +273,18 @@ class FolderSync:
         async def fetch(batch: list[int]) -> list[ops.Fetched]:
             return await self.conn.call(ops.fetch_bodies, batch)
 
-        async def handle(batch: list[int], fetched: list[ops.Fetched]) -> None:
-            nonlocal done, nbytes
+        async def prepare(batch: list[int], fetched: list[ops.Fetched]) -> list[BodyUpdate]:
             pairs = [(ids[f.uid], f.data) for f in fetched if f.uid in ids and f.data]
-            updates = await self.cpu.run(prepare_bodies, pairs)
+            return await self.cpu.run(prepare_bodies, pairs)
+
+        async def store(batch: list[int], updates: list[BodyUpdate]) -> None:
+            nonlocal done, nbytes
             await store_bodies(self.store, updates)
             self.result.bodies += len(updates)
             done += len(batch)
-            nbytes += sum(len(f.data) for f in fetched)
+            nbytes += sum(u.size for u in updates)
             self._event("bodies", done, total, nbytes)
 
-        await overlapped(by_bytes([(uid, size) for _, uid, size in waiting]), fetch, handle)
+        await pipelined(by_bytes([(uid, size) for _, uid, size in waiting]), fetch, prepare,
+                        store, parallel=self.cpu.processes)
         return self.result

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from imapclient import IMAPClient
@@ -12,6 +12,7 @@ from imapclient.imapclient import seq_to_parenstr_upper
 from imapclient.response_parser import parse_fetch_response
 
 from engine.sync.batches import uid_set
+from engine.sync.fetch_parser import parse_fetch
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ def uid_fetch(
     if typ != "OK":
         raise IMAPClient.Error(f"UID FETCH failed: {data!r}"[:300])
     typ, data = imap._untagged_response(typ, data, "FETCH")
-    return dict(parse_fetch_response(data, client.normalise_times, True))
+    fast = parse_fetch(data)
+    if fast is not None:
+        return fast
+    return dict(parse_fetch_response(data, False, True))
 
 
 def _int(value: Any) -> int | None:
@@ -137,13 +141,22 @@ def fetch_bodies(client: IMAPClient, uids: list[int]) -> list[Fetched]:
     return [_fetched(uid, v, b"BODY[]") for uid, v in sorted(data.items())]
 
 
+def _utc(value: Any) -> datetime | None:
+    """INTERNALDATE as an aware UTC datetime. imapclient's own tzinfo class cannot be
+    pickled, and values cross into the parsing processes."""
+    if not isinstance(value, datetime):
+        return None
+    # Naive values (imapclient's normalised times) are local time; astimezone knows that.
+    return value.astimezone(UTC)
+
+
 def _fetched(uid: int, values: dict[bytes, Any], key: bytes) -> Fetched:
     raw = values.get(key) or b""
     return Fetched(
         uid=uid,
         data=bytes(raw),
         flags=_flags(values.get(b"FLAGS")),
-        internal_date=values.get(b"INTERNALDATE"),
+        internal_date=_utc(values.get(b"INTERNALDATE")),
         size=int(values.get(b"RFC822.SIZE", len(raw))),
         modseq=_int(values.get(b"MODSEQ")),
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import ssl
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -186,6 +188,20 @@ async def test_open_twice_and_use_after_close(dovecot: DovecotServer) -> None:
     await conn.close()  # idempotent
     with pytest.raises(ImapError):
         await conn.call(noop)
+
+
+async def test_forgotten_connection_is_collected_and_its_thread_ends(
+    dovecot: DovecotServer,
+) -> None:
+    name = unique("forgotten")
+    conn = ImapConnection(settings_for(dovecot), name=name)
+    await conn.open(dovecot.users[ALICE])
+    assert await conn.call(noop)
+    ref = weakref.ref(conn)
+    del conn
+    gc.collect()
+    assert ref() is None, "the idle worker thread must not keep the connection alive"
+    assert await thread_gone(name)
 
 
 # -- calls -----------------------------------------------------------------------------------
@@ -484,3 +500,34 @@ async def test_close_bounded_on_a_frozen_server(
         assert time.monotonic() - started < 2.0
     finally:
         os.killpg(pgid, signal.SIGCONT)
+
+
+def test_fast_fetch_parser_agrees_with_imapclient_on_dovecot(dovecot: DovecotServer) -> None:
+    """The fast parser must give exactly what imapclient's parser gives on real replies."""
+    from imapclient.imapclient import seq_to_parenstr_upper
+    from imapclient.response_parser import parse_fetch_response
+
+    from engine.corpus import generate_corpus
+    from engine.sync.fetch_parser import parse_fetch
+
+    user = "bob@example.com"
+    dovecot.reset_user(user)
+    dovecot.append_messages(user, list(generate_corpus(60, seed=4)), folder="INBOX")
+    client = dovecot.connect(user)
+    try:
+        client.enable("CONDSTORE")
+        client.select_folder("INBOX", readonly=True)
+        for items in (["BODY.PEEK[HEADER]", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "MODSEQ"],
+                      ["BODY.PEEK[]"], ["FLAGS", "MODSEQ"], ["RFC822.SIZE"]):
+            imap = client._imap
+            tag = imap._command("UID", "FETCH", "1:*", seq_to_parenstr_upper(items))
+            typ, data = imap._command_complete("FETCH", tag)
+            typ, data = imap._untagged_response(typ, data, "FETCH")
+            expected = dict(parse_fetch_response(data, False, True))
+            for values in expected.values():
+                if b"MODSEQ" in values:
+                    values[b"MODSEQ"] = values[b"MODSEQ"][0]
+            assert parse_fetch(data) == expected
+            assert len(expected) == 60
+    finally:
+        client.logout()

@@ -59,3 +59,57 @@ def test_engine_lock_is_exclusive_and_names_its_holder(tmp_path: Path) -> None:
     with EngineLock(tmp_path / "x.db"):
         pass
     assert (tmp_path / "x.db.lock").stat().st_mode & 0o777 == 0o600
+
+
+def _die_in_worker() -> str:
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)  # a pool worker killed mid-task
+    return "done in a thread"
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+async def test_a_broken_process_pool_falls_back_to_a_thread() -> None:
+    from engine.sync.cpu import POOL_THRESHOLD, CpuPool
+
+    pool = CpuPool(processes=2)
+    pool.expect(POOL_THRESHOLD)
+    try:
+        assert await pool.run(_square, 7) == 49
+        # A worker dies: the work is done in a thread instead, and so is what follows.
+        assert await pool.run(_die_in_worker) == "done in a thread"
+        assert await pool.run(_square, 5) == 25
+    finally:
+        pool.close()
+
+
+async def test_concurrent_calls_on_a_broken_pool_all_fall_back() -> None:
+    import asyncio
+
+    from engine.sync.cpu import POOL_THRESHOLD, CpuPool
+
+    pool = CpuPool(processes=2)
+    pool.expect(POOL_THRESHOLD)
+    try:
+        results = await asyncio.gather(*(pool.run(_die_in_worker) for _ in range(4)))
+        assert results == ["done in a thread"] * 4
+    finally:
+        pool.close()
+
+
+def test_fetched_dates_survive_pickling() -> None:
+    import pickle
+
+    from imapclient.datetime_util import parse_to_datetime
+
+    from engine.sync.imap_ops import _fetched
+
+    when = parse_to_datetime(b"24-Oct-2026 22:25:39 +0200", normalise=False)
+    fetched = _fetched(1, {b"INTERNALDATE": when, b"BODY[]": b"x"}, b"BODY[]")
+    again = pickle.loads(pickle.dumps(fetched))
+    assert again.internal_date == when and again.internal_date.utcoffset().total_seconds() == 0

@@ -1,0 +1,104 @@
+"""A fast parser for the FETCH responses sync asks for.
+
+imapclient's general parser tokenises every response in Python; on a first sync it was
+most of the CPU spent on the wire (0.39 s against 0.13 s of transport for 8,000 header
+blocks). Sync asks for a fixed set of items, so this parser reads exactly those with a
+few regular expressions. Anything it does not recognise makes it return None, and the
+caller uses imapclient's parser instead: never a wrong answer, at worst the slow one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from imapclient.datetime_util import parse_to_datetime
+
+_HEAD = re.compile(rb"^(\d+) \(")
+_ITEM = re.compile(
+    rb"\s*(?:"
+    rb"(?P<num>UID|RFC822\.SIZE) (?P<n>\d+)"
+    rb"|MODSEQ \((?P<modseq>\d+)\)"
+    rb"|FLAGS \((?P<flags>[^()]*)\)"
+    rb'|INTERNALDATE "(?P<date>[^"]*)"'
+    rb"|(?P<body>BODY\[[^\]]*\])(?: (?P<nil>NIL)|(?: \{(?P<size>\d+)\})$)"
+    rb")"
+)
+
+
+def parse_fetch(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
+    """Parse imaplib's FETCH data into {uid: {item: value}} like imapclient does, or None
+    when the data has a shape this parser does not know."""
+    out: dict[int, dict[bytes, Any]] = {}
+    current: dict[bytes, Any] | None = None
+    pending_literal: bytes | None = None
+    for element in data:
+        if isinstance(element, tuple):
+            if len(element) != 2:
+                return None
+            text, literal = element
+            if current is None:
+                current, text = _start(text)
+                if current is None:
+                    return None
+            pending_literal = literal
+            if not _items(text, current, pending_literal):
+                return None
+            continue
+        if not isinstance(element, bytes):
+            return None
+        text = element
+        if current is None:
+            current, text = _start(text)
+            if current is None:
+                return None
+        if not text.endswith(b")"):
+            return None
+        if not _items(text[:-1], current, None):
+            return None
+        uid = current.pop(b"UID", None)  # the key, as in imapclient's UID mode
+        if not isinstance(uid, int):
+            return None
+        out[uid] = current
+        current = None
+    return None if current is not None else out
+
+
+def _start(text: bytes) -> tuple[dict[bytes, Any] | None, bytes]:
+    match = _HEAD.match(text)
+    if match is None:
+        return None, text
+    return {b"SEQ": int(match.group(1))}, text[match.end():]
+
+
+def _items(text: bytes, into: dict[bytes, Any], literal: bytes | None) -> bool:
+    """Read `text` (one stretch between literals) completely, or report failure."""
+    pos = 0
+    end = len(text)
+    while pos < end:
+        if text[pos:].strip() == b"":
+            return True
+        match = _ITEM.match(text, pos)
+        if match is None:
+            return False
+        pos = match.end()
+        if match["num"]:
+            into[match["num"]] = int(match["n"])
+        elif match["modseq"]:
+            into[b"MODSEQ"] = int(match["modseq"])
+        elif match["flags"] is not None:
+            into[b"FLAGS"] = tuple(match["flags"].split())
+        elif match["date"] is not None:
+            try:
+                into[b"INTERNALDATE"] = parse_to_datetime(match["date"], normalise=False)
+            except ValueError:
+                return False
+        elif match["body"]:
+            key = match["body"]
+            if match["nil"]:
+                into[key] = None
+            elif literal is None or int(match["size"]) != len(literal):
+                return False
+            else:
+                into[key] = literal
+    return True

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -15,6 +17,21 @@ T = TypeVar("T")
 
 # Below this many messages a process pool costs more to start than it saves.
 POOL_THRESHOLD = 1500
+
+
+def _leave_with_parent(parent: int) -> None:
+    """In each worker: exit when the engine is gone. A killed engine (SIGKILL, OOM) cannot
+    tell its workers, and their task queue never reports end-of-file (every worker holds
+    its write end too), so without this they would wait forever."""
+    from engine import ingest  # noqa: F401 - import the parser now, not on the first batch
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="frontdesk-parent-watch", daemon=True).start()
 
 
 class CpuPool:
@@ -27,11 +44,13 @@ class CpuPool:
     def expect(self, messages: int) -> None:
         """Announce work to come; start the process pool when it is worth it."""
         if self._executor is None and messages >= POOL_THRESHOLD and self.processes > 1:
-            # forkserver: the engine runs threads (SQLite, IMAP), which fork would copy
-            # mid-flight; the server imports the parser once and forks clean children.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["engine.ingest"])
-            self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
+            # spawn: the engine runs threads (SQLite, IMAP), which fork would copy
+            # mid-flight. Workers are direct children that leave when the engine does.
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(
+                self.processes, mp_context=context, initializer=_leave_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) in a pool process when the pool runs, else in a worker thread. A pool

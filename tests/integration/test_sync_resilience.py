@@ -126,6 +126,36 @@ async def test_uidvalidity_change_refetches_and_keeps_annotations(bob, tmp_path:
         await service.close()
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{pid}\n" in status:
+                found.append(int(entry.name))
+    return found
+
+
+def _all_gone(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has exited
+
+
 def _frontdesk(tmp: Path, *args: str, stdin: str | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp / "xdg"), "XDG_CONFIG_HOME": str(tmp / "xdg")}
     return subprocess.Popen(
@@ -140,8 +170,8 @@ async def test_killed_first_sync_resumes_without_duplicates_or_loss(
     dovecot_factory, tmp_path: Path, phase: str
 ) -> None:
     server: DovecotServer = dovecot_factory(users={USER: "pw"}, shares=())
-    corpus = list(generate_corpus(2600, seed=21))
-    inbox = [m for m in corpus if m.folder == "INBOX"]
+    # All in one folder: enough messages for the parse to run in worker processes.
+    inbox = list(generate_corpus(2600, seed=21))
     await asyncio.to_thread(server.append_messages, USER, inbox, folder="INBOX")
     add = _frontdesk(tmp_path, "account", "add", "bob", "--email", USER, "--imap-host",
                      server.host, "--imap-port", str(server.ssl_port), "--ca-file",
@@ -151,16 +181,21 @@ async def test_killed_first_sync_resumes_without_duplicates_or_loss(
     sync = _frontdesk(tmp_path, "sync", "--once", "--progress", "json")
     assert sync.stderr is not None
     killed = False
+    helpers: list[int] = []
     for line in sync.stderr:
         event = json.loads(line)
         if (event.get("event") == "folder" and event.get("phase") == phase
                 and 0 < event.get("done", 0) < event.get("total", 0)):
+            helpers = _children(sync.pid)
             sync.send_signal(signal.SIGKILL)
             killed = True
             break
     sync.wait(timeout=60)
     assert killed, "the sync ended before it could be killed"
     assert sync.returncode == -signal.SIGKILL
+    assert helpers, "a first sync this large parses in worker processes"
+    # The workers of a killed engine leave with it.
+    assert await asyncio.to_thread(_all_gone, helpers, 5.0), "workers outlived the engine"
 
     again = _frontdesk(tmp_path, "sync", "--once")
     _, err = again.communicate(timeout=120)

@@ -1,8 +1,8 @@
 """One IMAP connection, driven from asyncio through its own thread.
 
 imapclient is blocking and not thread-safe, so each connection gets a dedicated daemon
-thread that runs queued calls one at a time, the way aiosqlite drives its sqlite
-connection: the event loop puts (future, call) jobs on a queue, the thread runs them in
+thread that runs queued calls one at a time, the way the store's async SQLite driver
+runs its connection: the event loop puts (future, call) jobs on a queue, the thread runs them in
 order and settles each future with ``loop.call_soon_threadsafe``. Nothing blocking runs
 on the event loop, and a call whose awaiting task was cancelled still runs to its end in
 the thread, so the protocol stream is never left half-way through a command.

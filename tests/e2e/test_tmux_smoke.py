@@ -17,7 +17,7 @@ def _tmux(sock: str, *args: str) -> str:
                           timeout=20).stdout
 
 
-def _wait_for(sock: str, predicate, timeout: float = 30.0) -> str:
+def _wait_for(sock: str, predicate, timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -42,8 +42,9 @@ def test_demo_console_in_tmux(tmp_path: Path, size: tuple[int, int]) -> None:
     try:
         _tmux(sock, "new-session", "-d", "-s", "smoke", "-x", str(size[0]), "-y", str(size[1]),
               cmd)
-        screen = _wait_for(sock, lambda s: "(shared)" in s and "Inbox" in s)
-        assert "messages" in screen  # the status line counts the open folder
+        # The tree, and the status line counting the open folder's messages (loaded a
+        # moment after the tree).
+        screen = _wait_for(sock, lambda s: "(shared)" in s and "Inbox" in s and "messages" in s)
         lines = screen.splitlines()
         assert len(lines) <= size[1] and all(len(line) <= size[0] for line in lines)
         _tmux(sock, "send-keys", "-t", "smoke", "j")

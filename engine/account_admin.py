@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec, imap_settings, password_for, save_password, validate
 from engine.errors import InvalidInputError
@@ -19,7 +21,7 @@ async def add_account(
     store: Store, agent_id: int, spec: AccountSpec, password: str | None
 ) -> AccountSettings:
     """Create a personal IMAP account owned by the agent."""
-    validate(spec)
+    await asyncio.to_thread(validate, spec)  # it stats --ca-file
     if password is None and not spec.password_command:
         raise InvalidInputError("give a password (--password-stdin) or --password-command")
     if password is not None and spec.password_command:

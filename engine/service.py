@@ -29,10 +29,27 @@ from engine.sync.runner import sync_forever, sync_once
 from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
 from storage import settings as settings_sql
-from storage.records import AccountSettings, FolderState
+from storage.records import AccountSettings, FolderState, MessageHeaders
 
 DEMO_META_KEY = "demo"
 UNIFIED_ROLES = ("inbox", "sent", "drafts", "spam", "trash", "archive")
+
+
+BODY_PENDING = "The body of this message is still being downloaded; it arrives with the sync."
+
+
+def _headers_only_view(head: MessageHeaders) -> MessageView:
+    """What can be shown of a message stored with headers only (a first sync under way)."""
+    sender = f"{head.from_name} <{head.from_addr}>" if head.from_name else head.from_addr
+    fields = (("From", sender), ("To", head.to_addrs), ("Cc", head.cc_addrs),
+              ("Date", head.date), ("Subject", head.subject))
+    return MessageView(
+        id=head.id, account_id=head.account_id, folder_id=head.folder_id,
+        thread_id=head.thread_id, subject=head.subject,
+        headers=tuple((name, value) for name, value in fields if value),
+        text=BODY_PENDING, html_text=None, links=(), attachments=(),
+        parse_error=head.parse_error,
+    )
 
 
 class Service(Protocol):
@@ -144,10 +161,12 @@ class LocalService:
         visible = await visible_accounts(self.store, agent.id)
         head = await messages.headers(self.store.reader, message_id=message_id,
                                       account_ids=visible)
+        if head is None:
+            raise NotFoundError(f"message {message_id} not found")
         raw = await messages.raw(self.store.reader, message_id=message_id,
                                  account_ids=visible)
-        if head is None or raw is None:
-            raise NotFoundError(f"message {message_id} not found")
+        if raw is None:
+            return _headers_only_view(head)
         # The full parse is CPU work on possibly large mail: keep it off the event loop.
         body = await asyncio.to_thread(parse_body, raw)
         return MessageView(
@@ -205,13 +224,13 @@ class LocalService:
         account = await settings_sql.by_id(self.store.reader, head.account_id)
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
-            _, _, _, uidvalidity, uid = await messages.server_key(db, message_id)
-            await messages.set_local_seen(db, message_id, seen)
+            await messages.set_seen(db, message_id=message_id, seen=seen, account_ids=visible)
             if (account is not None and account.write_read_status and folder is not None
-                    and uid is not None and uidvalidity is not None):
+                    and head.uid is not None and head.uidvalidity is not None):
                 await enqueue_flags(
-                    db, account_id=account.id, folder=folder.name, uidvalidity=uidvalidity,
-                    uids=[uid], add=("\\Seen",) if seen else (),
+                    db, account_id=account.id, folder=folder.name,
+                    uidvalidity=head.uidvalidity, uids=[head.uid],
+                    add=("\\Seen",) if seen else (),
                     remove=() if seen else ("\\Seen",), created_by=agent.id,
                 )
 

@@ -208,22 +208,6 @@ async def apply_flags(
     return db.total_changes() - before
 
 
-async def set_local_seen(db: Db, message_id: int, seen: bool) -> None:
-    """Mark one message read or unread in the store (access is checked by the caller)."""
-    await db.execute("UPDATE messages SET seen = ? WHERE id = ?", (int(seen), message_id))
-
-
-async def server_key(db: Db, message_id: int) -> tuple[int, int, int, int | None, int | None]:
-    """(account id, folder id, seen, uidvalidity, uid) of one message."""
-    row = await db.fetchone(
-        "SELECT account_id, folder_id, seen, uidvalidity, uid FROM messages WHERE id = ?",
-        (message_id,),
-    )
-    if row is None:
-        raise KeyError(message_id)
-    return (int(row[0]), int(row[1]), int(row[2]), row[3], row[4])
-
-
 async def delete_uids(db: Db, *, folder_id: int, uidvalidity: int, uids: Iterable[int]) -> int:
     """Forget messages expunged on the server; return how many were removed."""
     return await db.execute(
@@ -246,17 +230,8 @@ async def list_folder(
     db: Db, *, folder_id: int, account_ids: Iterable[int], offset: int = 0, limit: int = 200
 ) -> list[MessageSummary]:
     """A page of a folder's messages, newest first."""
-    rows = await db.fetchall(
-        _SUMMARY
-        + """
-         WHERE m.folder_id = ? AND m.deleted = 0
-           AND m.account_id IN (SELECT value FROM json_each(?))
-         ORDER BY m.date DESC, m.id DESC
-         LIMIT ? OFFSET ?
-        """,
-        (folder_id, ids_param(account_ids), limit, offset),
-    )
-    return [_summary(r) for r in rows]
+    return await list_folders_merged(db, folder_ids=[folder_id], account_ids=account_ids,
+                                     offset=offset, limit=limit)
 
 
 async def list_folders_merged(
@@ -293,7 +268,7 @@ async def headers(db: Db, *, message_id: int, account_ids: Iterable[int]) -> Mes
     row = await db.fetchone(
         """
         SELECT id, account_id, folder_id, thread_id, message_id, subject, from_name, from_addr,
-               to_addrs, cc_addrs, date, seen, flagged, parse_error
+               to_addrs, cc_addrs, date, seen, flagged, parse_error, uidvalidity, uid, has_body
           FROM messages
          WHERE id = ? AND account_id IN (SELECT value FROM json_each(?))
         """,
@@ -316,6 +291,9 @@ async def headers(db: Db, *, message_id: int, account_ids: Iterable[int]) -> Mes
         seen=bool(row["seen"]),
         flagged=bool(row["flagged"]),
         parse_error=row["parse_error"],
+        uidvalidity=row["uidvalidity"],
+        uid=row["uid"],
+        has_body=bool(row["has_body"]),
     )
 
 

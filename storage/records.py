@@ -76,6 +76,9 @@ class MessageHeaders:
     seen: bool
     flagged: bool
     parse_error: str | None
+    uidvalidity: int | None
+    uid: int | None
+    has_body: bool
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,6 @@ def search_uids(
     return sorted(u for u in found if u >= low and (high is None or u <= high))
 
 
-def fetch_sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
-    """RFC822.SIZE of each UID (to cut body batches by bytes)."""
-    if not uids:
-        return {}
-    data = uid_fetch(client, uid_set(uids), ["RFC822.SIZE"])
-    return {uid: int(v.get(b"RFC822.SIZE", 0)) for uid, v in data.items()}
-
-
 def fetch_headers(client: IMAPClient, uids: list[int], *, modseq: bool) -> list[Fetched]:
     """Header blocks with flags, dates and sizes, in UID order."""
     items = ["BODY.PEEK[HEADER]", "FLAGS", "INTERNALDATE", "RFC822.SIZE"]

@@ -111,16 +111,14 @@ async def _account_loop(
                 only = None
                 continue
             failures = 0
-            if idle is None or idle.done():
-                inbox = await _inbox_name(store, current)
-                if inbox is not None:
-                    idle = asyncio.create_task(
-                        _idle_loop(store, current, inbox, inbox_changed, stop),
-                        name=f"idle-{account.name}")
+            inbox = await _inbox_name(store, current)
+            if inbox is not None and (idle is None or idle.done()):
+                idle = asyncio.create_task(
+                    _idle_loop(store, current, inbox, inbox_changed, stop),
+                    name=f"idle-{account.name}")
             woke = await _wait_any(stop, wake_all, inbox_changed,
                                    seconds=current.check_every_minutes * 60.0)
             # An IDLE wake-up syncs the inbox alone; the interval and "sync now", all.
-            inbox = await _inbox_name(store, current)
             only = [inbox] if woke is inbox_changed and inbox else None
             inbox_changed.clear()
             if woke is wake_all:

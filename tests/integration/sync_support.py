@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from engine.accounts import AccountSpec
 from engine.models import Agent
 from engine.service import LocalService
 from tests.servers.dovecot import DovecotServer
+from tests.store_factory import make_mail
 
 
 class Item:
@@ -31,14 +31,10 @@ class Item:
 def mail(subject: str, *, sender: str = "Carla Customer <carla@customer.example>",
          to: str = "bob@example.com", body: str = "Hello.", message_id: str | None = None,
          days_ago: int = 0) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now(UTC) - timedelta(days=days_ago))
-    msg["Message-ID"] = message_id or make_msgid(domain="customer.example")
-    msg.set_content(body)
-    return bytes(msg).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    """A plain message dated now (or days ago), with a unique Message-ID by default."""
+    return make_mail(subject, sender=sender, to=to, body=body,
+                     message_id=message_id or make_msgid(domain="customer.example"),
+                     when=datetime.now(UTC) - timedelta(days=days_ago))
 
 
 async def open_service(tmp: Path) -> tuple[LocalService, Agent]:

@@ -200,8 +200,6 @@ async def test_killed_first_sync_resumes_without_duplicates_or_loss(
     again = _frontdesk(tmp_path, "sync", "--once")
     _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
-    service, _ = await open_service(tmp_path)  # same directory, other file: just for reads
-    await service.close()
     import sqlite3
 
     con = sqlite3.connect(tmp_path / "kill.db")

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import NotFoundError
 from engine.ingest import Incoming, ingest
 from engine.service import LocalService
 from storage import messages
@@ -94,3 +95,30 @@ async def test_fts_rows_follow_deletes(setup) -> None:
     count = await service.store.reader.scalar(
         "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'quokka'")
     assert count == 0
+
+
+async def test_message_with_headers_only_opens_with_a_note(setup) -> None:
+    """During a first sync the list shows mail whose body is still on its way: opening
+    it shows the stored headers and says so, rather than 'not found'."""
+    from engine.service import BODY_PENDING
+
+    service, team = setup
+    bob = team.agents["bob"]
+    support, folder = team.accounts["support"], team.inboxes["support"]
+    raw = make_mail("Parcel lost", sender="Carla <carla@customer.example>", body="Long body")
+    header_block = raw[: raw.index(b"\r\n\r\n") + 2]
+    ids = await ingest(service.store, account_id=support, folder_id=folder, items=[
+        Incoming(header_block, uid=7, uidvalidity=3, size=len(raw), headers_only=True)])
+    view = await service.open_message(bob, ids[0])
+    assert view.text == BODY_PENDING
+    assert dict(view.headers)["Subject"] == "Parcel lost"
+    assert dict(view.headers)["From"] == "Carla <carla@customer.example>"
+    # Read state still works on such a message, and reaches the queue for the server.
+    await service.set_read(bob, ids[0], True)
+    assert (await service.list_messages(bob, folder))[0].seen
+    head = await messages.headers(service.store.reader, message_id=ids[0],
+                                  account_ids=[support])
+    assert head is not None and (head.uidvalidity, head.uid, head.has_body) == (3, 7, False)
+    # Other agents still get 'not found'.
+    with pytest.raises(NotFoundError):
+        await service.open_message(team.agents["ann"], ids[0])

@@ -52,8 +52,9 @@ async def sync_account(
     headers_reported = False
     try:
         await conn.open(await password_for(store, account))
-        await conn.call(ops.enable_extensions)
+        enabled = {e.upper() for e in await conn.call(ops.enable_extensions)}
         condstore = conn.has("CONDSTORE")
+        qresync = "QRESYNC" in enabled
         await _discover(store, conn, account)
         folders = [
             f for f in await folder_sql.of_account(store.reader, account.id)
@@ -62,7 +63,7 @@ async def sync_account(
         denied = Denied(*await deny.rules_for(store.reader, account.id))
         syncers = [
             FolderSync(store, conn, account, f, cpu=cpu, progress=progress, denied=denied,
-                       condstore=condstore)
+                       condstore=condstore, qresync=qresync)
             for f in folders
         ]
         for syncer in syncers:

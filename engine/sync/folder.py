@@ -67,6 +67,7 @@ class FolderSync:
         progress: Progress,
         denied: Denied,
         condstore: bool,
+        qresync: bool = False,
     ) -> None:
         self.store = store
         self.conn = conn
@@ -76,6 +77,7 @@ class FolderSync:
         self.progress = progress
         self.denied = denied
         self.condstore = condstore
+        self.qresync = qresync
         self.result = FolderResult()
         self._selected: ops.Selected | None = None
         # The last UID the first import wants; storing it ends the first import.
@@ -114,8 +116,12 @@ class FolderSync:
             await self._start_over(sel, had_mail=state.uidvalidity is not None)
             state = await self._reload()
         elif state.synced_uid > 0:
-            await self._sync_flags(sel, state)
-            await self._sync_expunges(state)
+            if (self.qresync and state.highestmodseq is not None
+                    and sel.highestmodseq is not None):
+                await self._sync_changes(sel, state)
+            else:
+                await self._sync_flags(sel, state)
+                await self._sync_expunges(state)
         await self._fetch_new_headers(await self._new_uids(sel, state))
         state = await self._reload()
         # HIGHESTMODSEQ is recorded last: only once flags and new mail up to it are stored.
@@ -215,6 +221,29 @@ class FolderSync:
                 uidvalidity=self._selected.uidvalidity, uids=uids, add=("\\Seen",),
                 remove=(), created_by=None,
             )
+
+    async def _sync_changes(self, sel: ops.Selected, state: FolderState) -> None:
+        """QRESYNC: flag changes and expunges since the stored HIGHESTMODSEQ in one round
+        trip. An expunge raises HIGHESTMODSEQ too, so an unchanged one means nothing to do."""
+        assert state.highestmodseq is not None
+        if sel.highestmodseq == state.highestmodseq:
+            return
+        changes = await self.conn.call(ops.fetch_changes, state.synced_uid,
+                                       changed_since=state.highestmodseq)
+        if not changes.flags and not changes.vanished:
+            return
+        flags = [_flag_state(uid, f, m) for uid, (f, m) in changes.flags.items()]
+        async with self.store.transaction() as db:
+            if changes.vanished:
+                self.result.expunged += await messages.delete_uids(
+                    db, folder_id=self.folder.id, uidvalidity=sel.uidvalidity,
+                    uids=changes.vanished,
+                )
+            if flags:
+                self.result.flags_changed += await messages.apply_flags(
+                    db, folder_id=self.folder.id, uidvalidity=sel.uidvalidity, flags=flags,
+                    take_seen=not self.account.mark_read_on_import,
+                )
 
     async def _sync_flags(self, sel: ops.Selected, state: FolderState) -> None:
         if self.condstore and state.highestmodseq is not None and sel.highestmodseq is not None:

@@ -42,6 +42,13 @@ def uid_fetch(
     every result; long explicit lists are what servers reject. This sends the same
     command through the same imaplib primitives IMAPClient itself uses.
     """
+    return _uid_fetch(client, uids, items, modifiers)[0]
+
+
+def _uid_fetch(
+    client: IMAPClient, uids: str, items: list[str], modifiers: list[str] | None = None
+) -> tuple[dict[int, dict[bytes, Any]], list[bytes]]:
+    """UID FETCH, and the untagged VANISHED responses that came with it (QRESYNC)."""
     args: list[Any] = ["UID", "FETCH", uids, seq_to_parenstr_upper(items)]
     if modifiers:
         args.append(seq_to_parenstr_upper(modifiers))
@@ -50,11 +57,32 @@ def uid_fetch(
     typ, data = imap._command_complete("FETCH", tag)
     if typ != "OK":
         raise IMAPClient.Error(f"UID FETCH failed: {data!r}"[:300])
+    vanished = [v for v in imap.untagged_responses.pop("VANISHED", []) if isinstance(v, bytes)]
     typ, data = imap._untagged_response(typ, data, "FETCH")
     fast = parse_fetch(data)
     if fast is not None:
-        return fast
-    return dict(parse_fetch_response(data, False, True))
+        return fast, vanished
+    return dict(parse_fetch_response(data, False, True)), vanished
+
+
+def parse_vanished(responses: list[bytes], high: int) -> list[int]:
+    """UIDs named by VANISHED responses ("(EARLIER) 3:5,9"), up to `high`. Servers may
+    name UIDs that were never seen here; a range is never expanded past `high`."""
+    found: set[int] = set()
+    for response in responses:
+        text = response.decode("ascii", "replace").strip()
+        if text.upper().startswith("(EARLIER)"):
+            text = text[len("(EARLIER)"):].strip()
+        for part in text.split(","):
+            low_s, _, high_s = part.strip().partition(":")
+            try:
+                low = int(low_s)
+                top = int(high_s) if high_s else low
+            except ValueError:
+                continue
+            low, top = min(low, top), max(low, top)
+            found.update(range(max(low, 1), min(top, high) + 1))
+    return sorted(found)
 
 
 def _int(value: Any) -> int | None:
@@ -165,6 +193,22 @@ def fetch_flags(
     items = ["FLAGS", "MODSEQ"] if changed_since is not None else ["FLAGS"]
     data = uid_fetch(client, f"1:{high}", items, modifiers)
     return {uid: (_flags(v.get(b"FLAGS")), _int(v.get(b"MODSEQ"))) for uid, v in data.items()}
+
+
+@dataclass(frozen=True)
+class Changes:
+    flags: dict[int, tuple[tuple[str, ...], int | None]]
+    vanished: list[int]
+
+
+def fetch_changes(client: IMAPClient, high: int, *, changed_since: int) -> Changes:
+    """QRESYNC: the flags changed and the UIDs expunged since a modseq, in one command."""
+    if high < 1:
+        return Changes({}, [])
+    data, vanished = _uid_fetch(client, f"1:{high}", ["FLAGS", "MODSEQ"],
+                                [f"CHANGEDSINCE {changed_since} VANISHED"])
+    flags = {uid: (_flags(v.get(b"FLAGS")), _int(v.get(b"MODSEQ"))) for uid, v in data.items()}
+    return Changes(flags, parse_vanished(vanished, high))
 
 
 def store_flags(

@@ -1,9 +1,11 @@
 """Sync against the real Dovecot: initial import, incremental changes, resume."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine.sync import imap_ops as ops
 from engine.sync.progress import SyncEvent
 from tests.integration.sync_support import (
     Item,
@@ -58,8 +60,28 @@ async def test_initial_sync_stores_every_message_with_body(clean_bob, tmp_path: 
         await service.close()
 
 
-async def test_flags_and_expunges_made_elsewhere(clean_bob, tmp_path: Path) -> None:
+@pytest.mark.parametrize("extension", ["QRESYNC", "CONDSTORE"])
+async def test_flags_and_expunges_made_elsewhere(
+    clean_bob, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extension: str
+) -> None:
+    """With QRESYNC, one UID FETCH (CHANGEDSINCE n VANISHED) brings both; with CONDSTORE
+    alone, flags come by CHANGEDSINCE and expunges by a UID SEARCH diff."""
     server = clean_bob
+    calls: list[str] = []
+    real_enable, real_changes = ops.enable_extensions, ops.fetch_changes
+
+    def enable(client: Any) -> tuple[str, ...]:
+        if extension == "QRESYNC":
+            return real_enable(client)
+        client.enable("CONDSTORE")
+        return ("CONDSTORE",)
+
+    def changes(client: Any, high: int, *, changed_since: int) -> ops.Changes:
+        calls.append("fetch_changes")
+        return real_changes(client, high, changed_since=changed_since)
+
+    monkeypatch.setattr(ops, "enable_extensions", enable)
+    monkeypatch.setattr(ops, "fetch_changes", changes)
     server.append_messages(USER, [Item(mail(f"m{i}")) for i in range(10)])
     service, agent = await open_service(tmp_path)
     try:
@@ -78,5 +100,10 @@ async def test_flags_and_expunges_made_elsewhere(clean_bob, tmp_path: Path) -> N
         assert [r["uid"] for r in rows] == uids[:-2]
         assert [bool(r["flagged"]) for r in rows] == [True] * 3 + [False] * 5
         assert [bool(r["seen"]) for r in rows] == [True] * 3 + [False] * 5
+        assert calls == (["fetch_changes"] if extension == "QRESYNC" else [])
+        # nothing changed since: QRESYNC asks nothing more
+        again = (await service.sync(agent))[0]
+        assert again.error is None and len(await store_rows(service)) == 8
+        assert calls == (["fetch_changes"] if extension == "QRESYNC" else [])
     finally:
         await service.close()

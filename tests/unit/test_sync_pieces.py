@@ -113,3 +113,12 @@ def test_fetched_dates_survive_pickling() -> None:
     fetched = _fetched(1, {b"INTERNALDATE": when, b"BODY[]": b"x"}, b"BODY[]")
     again = pickle.loads(pickle.dumps(fetched))
     assert again.internal_date == when and again.internal_date.utcoffset().total_seconds() == 0
+
+
+def test_vanished_responses_become_uids_bounded_by_the_synced_mark() -> None:
+    from engine.sync.imap_ops import parse_vanished
+
+    assert parse_vanished([b"(EARLIER) 3:5,9", b"12"], 10) == [3, 4, 5, 9]
+    assert parse_vanished([b"(EARLIER) 4000000000:1"], 3) == [1, 2, 3]
+    assert parse_vanished([b"(EARLIER) x,7"], 10) == [7]
+    assert parse_vanished([], 10) == []

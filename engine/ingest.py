@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from engine.conversations import ThreadKeys, plan_threads
@@ -74,7 +74,11 @@ def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
     out = []
     for item in items:
         if item.headers_only:
-            out.append(Prepared(item, parse_envelope(item.raw), None, None))
+            # The header block is not stored and the caller holds it: do not send it back
+            # across a process boundary.
+            size = item.size if item.size is not None else len(item.raw)
+            out.append(Prepared(replace(item, raw=b"", size=size), parse_envelope(item.raw),
+                                None, None))
         else:
             codec, data = compress(item.raw)
             out.append(Prepared(item, parse_envelope(item.raw), codec, data))

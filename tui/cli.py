@@ -93,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return asyncio.run(_demo(args))
+        if args.command == "sync":
+            from engine.sync.cpu import prefork
+
+            prefork()  # before any thread exists; see prefork
         if args.command in HEADLESS:
             return asyncio.run(_headless(args, HEADLESS[args.command]))
         return asyncio.run(_console(args))

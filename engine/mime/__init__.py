@@ -8,6 +8,7 @@ through :mod:`engine.sanitize`.
 from engine.mime.addresses import Address, parse_addresses
 from engine.mime.body import Attachment, MessageBody, attachment_bytes, parse_body
 from engine.mime.envelope import (
+    ENVELOPE_FIELDS,
     UNREADABLE_SUBJECT,
     BodySummary,
     Envelope,
@@ -18,6 +19,7 @@ from engine.mime.html_text import html_to_text
 from engine.mime.msgids import clean_msg_id, msg_id_list
 
 __all__ = [
+    "ENVELOPE_FIELDS",
     "UNREADABLE_SUBJECT",
     "Address",
     "Attachment",

@@ -24,6 +24,8 @@ __all__ = ["HeaderBlock", "decode_words", "parse_header_block", "split_message",
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _LOGICAL_LINE_BREAK = re.compile(rb"\n(?![ \t])")
+# A Content-* field with its continuation lines.
+_CONTENT_FIELD = re.compile(rb"(?im)^content-[^:\r\n]*:[^\n]*(?:\n[ \t][^\n]*)*")
 # RFC 5322 field name: printable ASCII except colon.
 _FIELD_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+")
 
@@ -96,6 +98,12 @@ def split_part(data: bytes, start: int, end: int) -> tuple[HeaderBlock, int]:
     if stopped_at < len(header):
         return block, start + stopped_at
     return block, match.end() if match else end
+
+
+def content_fields(data: bytes) -> bytes:
+    """Only the Content-* fields of a header block: all a MIME scan of the body reads, and
+    a small part of a block full of Received and DKIM lines."""
+    return b"\n".join(m.group() for m in _CONTENT_FIELD.finditer(data, 0, MAX_HEADER_BLOCK_BYTES))
 
 
 def parse_header_block(data: bytes, *, stop_at_garbage: bool = False) -> tuple[HeaderBlock, int]:

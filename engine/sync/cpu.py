@@ -34,12 +34,43 @@ def _leave_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="frontdesk-parent-watch", daemon=True).start()
 
 
+_preforked: ProcessPoolExecutor | None = None
+
+
+def prefork(processes: int | None = None) -> bool:
+    """Start the parse workers now, by fork, if this process has no thread but its main
+    one yet (forking a threaded process can copy a lock mid-use). Forked workers start in
+    milliseconds with every module already imported, where spawned ones start a new
+    interpreter each. The next CpuPool takes them. Returns whether workers were started."""
+    global _preforked
+    count = processes or min(2, os.cpu_count() or 1)
+    if (_preforked is not None or count < 2 or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return False
+    from engine import ingest  # noqa: F401 - imported once, here, for every worker
+
+    executor = ProcessPoolExecutor(
+        count, mp_context=multiprocessing.get_context("fork"),
+        initializer=_leave_with_parent, initargs=(os.getpid(),),
+    )
+    # The first submit forks every worker, before the executor starts its own thread.
+    executor.submit(int).result()
+    _preforked = executor
+    return True
+
+
+def _take_preforked() -> ProcessPoolExecutor | None:
+    global _preforked
+    executor, _preforked = _preforked, None
+    return executor
+
+
 class CpuPool:
     """Runs pure CPU functions off the event loop."""
 
     def __init__(self, processes: int | None = None) -> None:
         self.processes = processes or min(2, os.cpu_count() or 1)
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = _take_preforked()
 
     def expect(self, messages: int) -> None:
         """Announce work to come; start the process pool when it is worth it."""

@@ -403,3 +403,66 @@ def test_body_summary_agrees_with_the_envelope_on_the_corpus() -> None:
         body = summarise_body(message.raw)
         assert (body.text, body.snippet, body.attachments) == (
             env.text, env.snippet, env.attachments)
+
+
+def _only_fields(header: bytes, names: tuple[str, ...]) -> bytes:
+    """A header block cut down to some fields, as IMAP BODY[HEADER.FIELDS (...)] sends it."""
+    wanted = {n.lower().encode() for n in names}
+    kept: list[bytes] = []
+    keep = False
+    for line in header.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):
+            if keep:
+                kept.append(line)
+            continue
+        keep = line.partition(b":")[0].strip().lower() in wanted
+        if keep:
+            kept.append(line)
+    return b"".join(kept) + b"\r\n"
+
+
+def test_the_envelope_fields_are_all_a_header_pass_needs() -> None:
+    """Parsing only ENVELOPE_FIELDS gives what parsing the whole header block gives, for
+    ordinary, hostile and malformed generated mail."""
+    from engine.corpus import generate_corpus
+    from engine.mime import ENVELOPE_FIELDS
+
+    base = (b"From: A <a@x.example>\r\nTo: b@y.example\r\nSubject: s\r\n"
+            b"Received: from z\r\n\tby y\r\n")
+    extra = [
+        b"Reply-To: Desk <desk@x.example>\r\nAuto-Submitted: auto-replied\r\n",
+        b"X-Autoreply: yes\r\n",
+        b"List-Unsubscribe: <mailto:u@x.example>\r\n",
+        b"List-Help: <mailto:h@x.example>\r\n",
+        b"Precedence: bulk\r\n",
+    ]
+    raws = [m.raw for m in generate_corpus(400, seed=11)] + [base + e + b"\r\nhi" for e in extra]
+    compared = 0
+    for raw in raws:
+        header = raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+        whole = parse_envelope(header)
+        cut = parse_envelope(_only_fields(header, ENVELOPE_FIELDS))
+        assert (cut.message_id, cut.in_reply_to, cut.references, cut.subject, cut.sender,
+                cut.to, cut.cc, cut.reply_to, cut.date, cut.auto_submitted,
+                cut.list_mail) == (
+                whole.message_id, whole.in_reply_to, whole.references, whole.subject,
+                whole.sender, whole.to, whole.cc, whole.reply_to, whole.date,
+                whole.auto_submitted, whole.list_mail), raw[:300]
+        compared += 1
+    assert compared == len(raws)
+
+
+def test_the_body_summary_follows_folded_content_fields_among_others() -> None:
+    """summarise_body reads only the Content-* fields of the header block; folded ones and
+    ones after other fields still count (the corpus agreement test covers the rest)."""
+    from engine.mime import summarise_body
+
+    folded = (b"Subject: x\r\nContent-Type: multipart/mixed;\r\n boundary=\"b1\"\r\n"
+              b"X-Other: y\r\nContent-Transfer-Encoding: 7bit\r\n\r\n--b1\r\n"
+              b"Content-Type: text/plain\r\n\r\nfolded ok\r\n--b1\r\n"
+              b"Content-Type: application/pdf\r\nContent-Disposition: attachment;"
+              b"\r\n\tfilename=\"a.pdf\"\r\n\r\nJVBE\r\n--b1--\r\n")
+    summary = summarise_body(folded)
+    assert summary.text == "folded ok"
+    assert [a.filename for a in summary.attachments] == ["a.pdf"]
+    assert summary.attachments == parse_envelope(folded).attachments

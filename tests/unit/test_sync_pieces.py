@@ -122,3 +122,25 @@ def test_vanished_responses_become_uids_bounded_by_the_synced_mark() -> None:
     assert parse_vanished([b"(EARLIER) 4000000000:1"], 3) == [1, 2, 3]
     assert parse_vanished([b"(EARLIER) x,7"], 10) == [7]
     assert parse_vanished([], 10) == []
+
+
+def test_prefork_starts_workers_the_next_pool_uses_and_refuses_once_threads_run() -> None:
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, os, threading
+from engine.sync.cpu import CpuPool, prefork
+started = prefork(2)
+pool = CpuPool(2)
+pid = asyncio.run(pool.run(os.getpid))
+pool.close()
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()
+late = prefork(2)
+stop.set()
+print(started, pid != os.getpid(), late)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    assert out == ["True", "True", "False"]

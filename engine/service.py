@@ -15,24 +15,27 @@ from typing import Protocol
 from engine import account_admin
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec
-from engine.errors import FrontdeskError, InvalidInputError, NotFoundError, StoreOpenError
+from engine.errors import FrontdeskError, NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
 from engine.imap.folders import ConnectionReport
 from engine.jobs.queue import enqueue_flags
+from engine.listing import Listing
 from engine.lock import EngineLock
 from engine.mime import parse_body
 from engine.models import Account, Agent, Folder, MessageSummary, MessageView, StoreInfo
+from engine.search.scope import build_filter, visible
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
 from engine.sync.runner import sync_forever, sync_once
 from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
+from storage import listing as listing_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings, FolderState, MessageHeaders
 
 DEMO_META_KEY = "demo"
-UNIFIED_ROLES = ("inbox", "sent", "drafts", "spam", "trash", "archive")
+MAX_PAGE = 100_000
 
 
 BODY_PENDING = "The body of this message is still being downloaded; it arrives with the sync."
@@ -75,7 +78,21 @@ class Service(Protocol):
         self, agent: Agent, spec: str, *, offset: int = 0, limit: int = 200
     ) -> list[MessageSummary]: ...
 
+    async def count_listing(self, agent: Agent, listing: Listing) -> int: ...
+
+    async def list_listing(
+        self, agent: Agent, listing: Listing, *, offset: int = 0, limit: int = 200
+    ) -> list[MessageSummary]: ...
+
+    async def position_in_listing(
+        self, agent: Agent, listing: Listing, message_id: int
+    ) -> int | None: ...
+
     async def set_read(self, agent: Agent, message_id: int, seen: bool) -> None: ...
+
+    async def set_flagged(self, agent: Agent, message_id: int, flagged: bool) -> None: ...
+
+    async def change_marker(self) -> int: ...
 
     async def add_account(
         self, agent: Agent, spec: AccountSpec, password: str | None
@@ -186,31 +203,41 @@ class LocalService:
     async def list_by_spec(
         self, agent: Agent, spec: str, *, offset: int = 0, limit: int = 200
     ) -> list[MessageSummary]:
-        """Messages of `unified:ROLE` (that role's folder in every visible account) or
-        `ACCOUNT:FOLDER`, newest first."""
-        visible = await visible_accounts(self.store, agent.id)
-        candidates = await folders.list_visible(self.store.reader, visible)
-        names = {a.id: a.name for a in await accounts.list_visible(self.store.reader, visible)}
-        kind, _, rest = spec.partition(":")
-        if not rest:
-            raise InvalidInputError(
-                f"--folder {spec!r}: write unified:ROLE (e.g. unified:inbox) or ACCOUNT:FOLDER"
-            )
-        if kind == "unified":
-            chosen = [f.id for f in candidates if f.role == rest.lower()]
-            if rest.lower() not in UNIFIED_ROLES:
-                raise InvalidInputError(
-                    f"--folder {spec!r}: unified folders are {', '.join(UNIFIED_ROLES)}"
-                )
-        else:
-            chosen = [f.id for f in candidates
-                      if names.get(f.account_id) == kind
-                      and (f.name == rest or (rest.upper() == "INBOX" == f.name.upper()))]
-            if not chosen:
-                raise NotFoundError(f"no folder {spec!r}; see `frontdesk account folders`")
-        return await messages.list_folders_merged(
-            self.store.reader, folder_ids=chosen, account_ids=visible,
-            offset=max(0, offset), limit=max(0, min(limit, 100_000)),
+        """Messages of `unified:ROLE` (that role's folder in every visible account),
+        `ACCOUNT:FOLDER`, `folder:ID` or `all`, newest first."""
+        return await self.list_listing(agent, Listing(scope=spec), offset=offset, limit=limit)
+
+    async def count_listing(self, agent: Agent, listing: Listing) -> int:
+        """How many rows a listing holds (conversations, in thread mode). Raises
+        InvalidInputError for a bad scope or search, NotFoundError for an unknown folder."""
+        found = build_filter(await visible(self.store, agent.id), listing)
+        if found is None:
+            return 0
+        return await listing_sql.count(self.store.reader, found, threads=listing.threads)
+
+    async def list_listing(
+        self, agent: Agent, listing: Listing, *, offset: int = 0, limit: int = 200
+    ) -> list[MessageSummary]:
+        """A page of a listing, newest first; in thread mode one row per conversation
+        (its newest matching message, with thread_count)."""
+        found = build_filter(await visible(self.store, agent.id), listing)
+        if found is None:
+            return []
+        return await listing_sql.page(
+            self.store.reader, found, threads=listing.threads,
+            offset=max(0, offset), limit=max(0, min(limit, MAX_PAGE)),
+        )
+
+    async def position_in_listing(
+        self, agent: Agent, listing: Listing, message_id: int
+    ) -> int | None:
+        """The 0-based row of a message in a listing (in thread mode, the row of its
+        conversation); None when the listing does not hold it."""
+        found = build_filter(await visible(self.store, agent.id), listing)
+        if found is None:
+            return None
+        return await listing_sql.position(
+            self.store.reader, found, message_id=message_id, threads=listing.threads
         )
 
     async def set_read(self, agent: Agent, message_id: int, seen: bool) -> None:
@@ -233,6 +260,31 @@ class LocalService:
                     add=("\\Seen",) if seen else (),
                     remove=() if seen else ("\\Seen",), created_by=agent.id,
                 )
+
+    async def set_flagged(self, agent: Agent, message_id: int, flagged: bool) -> None:
+        """Flag or unflag a message; when it is on a server (it has a UID), the change is
+        queued for the server in the same transaction."""
+        visible_ids = await visible_accounts(self.store, agent.id)
+        head = await messages.headers(self.store.reader, message_id=message_id,
+                                      account_ids=visible_ids)
+        if head is None:
+            raise NotFoundError(f"message {message_id} not found")
+        folder = await folder_state.by_id(self.store.reader, head.folder_id)
+        async with self.store.transaction() as db:
+            await messages.set_flagged(db, message_id=message_id, flagged=flagged,
+                                       account_ids=visible_ids)
+            if folder is not None and head.uid is not None and head.uidvalidity is not None:
+                await enqueue_flags(
+                    db, account_id=head.account_id, folder=folder.name,
+                    uidvalidity=head.uidvalidity, uids=[head.uid],
+                    add=("\\Flagged",) if flagged else (),
+                    remove=() if flagged else ("\\Flagged",), created_by=agent.id,
+                )
+
+    async def change_marker(self) -> int:
+        """A number that changes whenever anything is committed to the store, by this
+        process or another: poll it to refresh what is shown."""
+        return await listing_sql.data_version(self.store.reader)
 
     async def add_account(
         self, agent: Agent, spec: AccountSpec, password: str | None

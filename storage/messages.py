@@ -19,16 +19,17 @@ from storage.records import (
     NewMessage,
 )
 
-_SUMMARY = """
-SELECT m.id, m.account_id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_addr,
+# The columns of a list row and the join they need; a query adds `thread_count`.
+SUMMARY_COLUMNS = """
+       m.id, m.account_id, m.folder_id, m.thread_id, m.subject, m.from_name, m.from_addr,
        m.date, m.seen, m.flagged, m.answered, m.has_attachments, m.snippet,
-       ca.customer_id, m.parse_error
-  FROM messages AS m
-  LEFT JOIN customer_addresses AS ca ON ca.address = m.from_addr
-"""
+       ca.customer_id, m.parse_error"""
+SUMMARY_JOIN = "LEFT JOIN customer_addresses AS ca ON ca.address = m.from_addr"
+_SUMMARY = f"SELECT {SUMMARY_COLUMNS}, 1 AS thread_count\n  FROM messages AS m\n  {SUMMARY_JOIN}\n"
 
 
-def _summary(row: sqlite3.Row) -> MessageSummary:
+def summary(row: sqlite3.Row) -> MessageSummary:
+    """A list row read with SUMMARY_COLUMNS and a `thread_count` column."""
     return MessageSummary(
         id=row["id"],
         account_id=row["account_id"],
@@ -45,6 +46,7 @@ def _summary(row: sqlite3.Row) -> MessageSummary:
         snippet=row["snippet"],
         customer_id=row["customer_id"],
         parse_error=row["parse_error"],
+        thread_count=row["thread_count"],
     )
 
 
@@ -249,7 +251,7 @@ async def list_folders_merged(
         """,
         (ids_param(folder_ids), ids_param(account_ids), limit, offset),
     )
-    return [_summary(r) for r in rows]
+    return [summary(r) for r in rows]
 
 
 async def count_folder(db: Db, *, folder_id: int, account_ids: Iterable[int]) -> int:
@@ -316,6 +318,18 @@ async def set_seen(db: Db, *, message_id: int, seen: bool, account_ids: Iterable
         "UPDATE messages SET seen = ? WHERE id = ? "
         "AND account_id IN (SELECT value FROM json_each(?))",
         (int(seen), message_id, ids_param(account_ids)),
+    )
+    return changed > 0
+
+
+async def set_flagged(
+    db: Db, *, message_id: int, flagged: bool, account_ids: Iterable[int]
+) -> bool:
+    """Flag or unflag one message; False when the agent may not see it."""
+    changed = await db.execute(
+        "UPDATE messages SET flagged = ? WHERE id = ? "
+        "AND account_id IN (SELECT value FROM json_each(?))",
+        (int(flagged), message_id, ids_param(account_ids)),
     )
     return changed > 0
 

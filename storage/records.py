@@ -56,6 +56,7 @@ class MessageSummary:
     snippet: str
     customer_id: int | None  # None: the sender matches no customer ("Author not found")
     parse_error: str | None
+    thread_count: int = 1  # in a conversation listing: how many messages the thread holds
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+from engine.listing import Listing
 from engine.models import Agent
+from engine.search import OPERATOR_HELP
 from engine.service import Service
 from tui.commands.output import print_json, print_table
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    listing = commands.add_parser("list", parents=[common], help="list messages in the store")
-    listing.add_argument("--folder", default="unified:inbox", metavar="SPEC",
-                         help="unified:ROLE (e.g. unified:inbox) or ACCOUNT:FOLDER "
-                         "(default: unified:inbox)")
+    listing = commands.add_parser(
+        "list", parents=[common], help="list messages in the store",
+        description="List messages, newest first. Search operators: " + OPERATOR_HELP
+        + ', "quoted phrases", words; a leading - excludes a term.',
+    )
+    listing.add_argument("--folder", default=None, metavar="SPEC",
+                         help="unified:ROLE (e.g. unified:inbox), ACCOUNT:FOLDER, folder:ID "
+                         "or all (default: unified:inbox, or all with --search)")
+    listing.add_argument("--search", default="", metavar="QUERY",
+                         help='e.g. \'from:acme.example is:unread "late invoice"\'')
+    listing.add_argument("--unread", action="store_true", help="only unread messages")
+    listing.add_argument("--threads", action="store_true",
+                         help="one row per conversation: its newest message")
     listing.add_argument("--limit", type=int, default=50, metavar="N")
     listing.add_argument("--json", action="store_true")
 
@@ -23,7 +34,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 async def run_list(args: argparse.Namespace, service: Service, agent: Agent) -> int:
-    rows = await service.list_by_spec(agent, args.folder, limit=max(0, args.limit))
+    scope = args.folder or ("all" if args.search.strip() else "unified:inbox")
+    listing = Listing(scope=scope, query=args.search, unread_only=args.unread,
+                      threads=args.threads)
+    rows = await service.list_listing(agent, listing, limit=max(0, args.limit))
     if args.json:
         print_json(rows)
     else:
@@ -31,7 +45,9 @@ async def run_list(args: argparse.Namespace, service: Service, agent: Agent) -> 
             ("ID", "DATE", "FLAGS", "FROM", "SUBJECT"),
             [(m.id, m.date[:16].replace("T", " "),
               ("N" if not m.seen else "-") + ("!" if m.flagged else "-"),
-              m.from_name or m.from_addr, m.subject) for m in rows],
+              m.from_name or m.from_addr,
+              f"({m.thread_count}) {m.subject}" if args.threads else m.subject)
+             for m in rows],
         )
     return 0
 

@@ -1,0 +1,75 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.service import LocalService
+from tests.cli.conftest import Run
+from tests.cli.test_cli import assert_one_line_error
+from tests.listing_store import ListingStore, build_listing_store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> tuple[Path, ListingStore]:
+    path = tmp_path / "s.db"
+    service = await LocalService.open(path)
+    try:
+        data = await build_listing_store(service.store)
+    finally:
+        await service.close()
+    return path, data
+
+
+def listed(frontdesk: Run, db: Path, agent: str, *args: str) -> list[dict[str, object]]:
+    result = frontdesk("--db", str(db), "--agent", agent, "list", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
+
+
+def test_search_without_folder_searches_every_folder(frontdesk: Run, store) -> None:
+    db, data = store
+    rows = listed(frontdesk, db, "bob", "--search", "from:alice")
+    assert {data.key_of(int(r["id"])) for r in rows} == {"archived", "invoice", "reply",
+                                                         "sales_lead"}
+    dates = [str(r["date"]) for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    inbox = listed(frontdesk, db, "bob", "--folder", "unified:inbox", "--search", "from:alice")
+    assert {data.key_of(int(r["id"])) for r in inbox} == {"invoice", "reply", "sales_lead"}
+
+
+def test_unread_threads_and_limit(frontdesk: Run, store) -> None:
+    db, data = store
+    unread = listed(frontdesk, db, "bob", "--unread")
+    assert unread and all(r["seen"] is False for r in unread)
+    threads = {data.key_of(int(r["id"])): r["thread_count"]
+               for r in listed(frontdesk, db, "bob", "--threads", "--search", "invoice")}
+    assert threads == {"reply": 2}
+    assert len(listed(frontdesk, db, "bob", "--folder", "all", "--limit", "2")) == 2
+    table = frontdesk("--db", str(db), "--agent", "bob", "list", "--threads", "--search",
+                      'subject:"invoice 42"')
+    assert table.returncode == 0, table.stderr
+    assert "(2) Re: Invoice 42 is wrong" in table.stdout
+
+
+def test_search_never_shows_mail_the_agent_may_not_see(frontdesk: Run, store) -> None:
+    db, data = store
+    rows = listed(frontdesk, db, "carol", "--search", "zeppelin")
+    assert {data.key_of(int(r["id"])) for r in rows} == {"archived", "invoice"}
+    assert listed(frontdesk, db, "carol", "--search", "account:bob-mail") == []
+
+
+def test_bad_queries_are_one_line_errors(frontdesk: Run, store) -> None:
+    db, _ = store
+    assert_one_line_error(
+        frontdesk("--db", str(db), "--agent", "bob", "list", "--search", "colour:red"),
+        "unknown operator colour:", "from:")
+    assert_one_line_error(
+        frontdesk("--db", str(db), "--agent", "bob", "list", "--search", 'subject:"late'),
+        "never closed")
+    assert_one_line_error(
+        frontdesk("--db", str(db), "--agent", "bob", "list", "--search", "before:2026-02-30"),
+        "YYYY-MM-DD")
+    assert_one_line_error(
+        frontdesk("--db", str(db), "--agent", "bob", "list", "--folder", "sales:Nope"),
+        "no folder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from importlib import resources
 
 from textual.theme import Theme
@@ -15,17 +16,27 @@ _FIELDS = (
 )
 
 
-def load_themes() -> list[Theme]:
-    """Every theme file in this package, as Textual themes, sorted by name."""
+@cache
+def _theme_data() -> tuple[dict, ...]:
     found = []
     for entry in resources.files(__name__).iterdir():
         if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            found.append(
-                Theme(
-                    name=data["name"],
-                    variables=dict(data.get("variables", {})),
-                    **{k: data[k] for k in _FIELDS if k in data},
-                )
-            )
-    return sorted(found, key=lambda t: t.name)
+            found.append(tomllib.loads(entry.read_text(encoding="utf-8")))
+    return tuple(sorted(found, key=lambda data: data["name"]))
+
+
+def load_themes() -> list[Theme]:
+    """Every theme file in this package, as Textual themes, sorted by name."""
+    return [
+        Theme(
+            name=data["name"],
+            variables=dict(data.get("variables", {})),
+            **{k: data[k] for k in _FIELDS if k in data},
+        )
+        for data in _theme_data()
+    ]
+
+
+def theme_names() -> list[str]:
+    """The names of the shipped themes, sorted."""
+    return [data["name"] for data in _theme_data()]

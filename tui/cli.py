@@ -13,11 +13,15 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
 from tui.commands import accounts, mail, sync
+
+if TYPE_CHECKING:
+    from tui.config import Config
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal shared-inbox console. With no command, opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"frontdesk {version()}")
+    _config_option(parser, suppress=False)
     common = _common_options(suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -68,12 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the generator's seed: same seed, same mail (default: 7)")
     demo.add_argument("--seed-only", action="store_true",
                       help="write the store and exit without opening the console")
+    _config_option(demo, suppress=True)
     demo.add_argument("--rebuild", action="store_true",
                       help="build the store again even if it already holds this demo")
     accounts.register(commands, common)
     sync.register(commands, common)
     mail.register(commands, common)
     return parser
+
+
+def _config_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    parser.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS if suppress else None,
+        help="the console's config file (default: $FRONTDESK_CONFIG, else "
+        "$XDG_CONFIG_HOME/frontdesk/config.toml)",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -132,10 +146,11 @@ async def _headless(args: argparse.Namespace, command: Command) -> int:
 async def _console(args: argparse.Namespace) -> int:
     from engine.paths import resolve_db
 
+    config = _load_console_config(args)
     service = await LocalService.open(resolve_db(args.db))
     try:
         agent = await service.login(args.agent)
-        await _run_app(service, agent)
+        await _run_app(service, agent, config)
     finally:
         await service.close()
     return EXIT_OK
@@ -153,6 +168,7 @@ async def _demo(args: argparse.Namespace) -> int:
         if show_progress:
             print(f"\rbuilding demo store: {done}/{total} messages", end="", file=sys.stderr)
 
+    config = None if args.seed_only else _load_console_config(args)
     login = args.agent or os_user()
     service = await open_demo(
         path, DemoSpec(messages=args.messages, seed=args.seed), login=login,
@@ -161,24 +177,33 @@ async def _demo(args: argparse.Namespace) -> int:
     if show_progress:
         print(file=sys.stderr)
     try:
-        if args.seed_only:
+        if config is None:  # --seed-only
             print(f"demo store ready: {path}")
             return EXIT_OK
         agent = await service.login(login)
-        await _run_app(service, agent)
+        await _run_app(service, agent, config)
     finally:
         await service.close()
     return EXIT_OK
 
 
-async def _run_app(service: Service, agent: Agent) -> None:
+def _load_console_config(args: argparse.Namespace) -> tuple[Path, Config]:
+    """Read before anything else happens, so a bad config costs nothing."""
+    from tui.config import load_config, resolve_config_path
+
+    path = resolve_config_path(getattr(args, "config", None))
+    return path, load_config(path)
+
+
+async def _run_app(service: Service, agent: Agent, config: tuple[Path, Config]) -> None:
     if not sys.stdout.isatty():
         raise FrontdeskError(
             "the console needs a terminal; run it in one, or use a headless command"
         )
     from tui.app import FrontdeskApp
 
-    await FrontdeskApp(service, agent).run_async()
+    path, loaded = config
+    await FrontdeskApp(service, agent, config=loaded, config_path=path).run_async()
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ def test_demo_console_in_tmux(tmp_path: Path, size: tuple[int, int]) -> None:
         screen = _wait_for(sock, lambda s: "(shared)" in s and "Inbox" in s and "messages" in s)
         lines = screen.splitlines()
         assert len(lines) <= size[1] and all(len(line) <= size[0] for line in lines)
+        # Search from the keyboard, then back to the folder.
+        _tmux(sock, "send-keys", "-t", "smoke", "/")
+        _tmux(sock, "send-keys", "-t", "smoke", "-l", "is:unread")
+        _tmux(sock, "send-keys", "-t", "smoke", "Enter")
+        _wait_for(sock, lambda s: "Search: is:unread" in s and "results" in s)
+        _tmux(sock, "send-keys", "-t", "smoke", "Escape")
+        _wait_for(sock, lambda s: "Inbox ·" in s and "messages" in s)
         _tmux(sock, "send-keys", "-t", "smoke", "j")
         _tmux(sock, "send-keys", "-t", "smoke", "q")
         deadline = time.monotonic() + 20

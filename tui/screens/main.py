@@ -1,39 +1,90 @@
-"""The main screen: folders | message list over preview, a status line, the footer."""
+"""The main screen: folders | message list over preview, the search bar, a status line
+with sync health, the footer. It holds the Listing on show and keeps it live."""
 
 from __future__ import annotations
 
-from textual import on, work
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Protocol, cast
+
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.timer import Timer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from engine.errors import FrontdeskError
+from engine.listing import Listing
 from engine.models import Agent
 from engine.service import Service
+from tui import keymap
+from tui.config import Options
+from tui.messages import OptionsChanged
+from tui.screens.listing_source import ListingSource
 from tui.widgets.folder_tree import FolderRef, FolderTree
 from tui.widgets.message_list import MessageList
 from tui.widgets.preview import Preview
+from tui.widgets.search_bar import SearchBar
+from tui.widgets.status_bar import StatusBar
 
-PAGE = 300
-# Fetch the next page when the cursor comes this close to the last loaded row.
-PREFETCH_MARGIN = 40
+# Seconds between checks of the store's change marker (live refresh) and of sync health.
+POLL_EVERY = 1.0
+HEALTH_EVERY = 5.0
+# When the cursor moves again this soon after the last move (a held key), the preview
+# waits this long for it to come to rest before reading the message.
+PREVIEW_BURST = 0.1
+PREVIEW_SETTLE = 0.06
+# How long a message must stay in the preview before auto-mark-read marks it, so that
+# scrolling past messages with j does not mark them all.
+READ_DWELL = 0.5
+
+
+class _OptionsApp(Protocol):
+    options: Options
+
+    def set_options(self, options: Options) -> None: ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back", id="main.back"),
+        keymap.binding("main.back", "back", show=False),
+        keymap.binding("main.next_pane", "app.focus_next", show=False),
+        keymap.binding("main.prev_pane", "app.focus_previous", show=False),
+        keymap.binding("main.search", "search"),
+        keymap.binding("main.next_result", "next_result", show=False),
+        keymap.binding("main.prev_result", "prev_result", show=False),
+        keymap.binding("main.threads", "threads"),
+        keymap.binding("main.toggle_read", "toggle_read"),
+        keymap.binding("main.flag", "flag"),
     ]
+    PALETTE_ACTIONS: list[tuple[str, str]] = [
+        ("Show only unread messages (toggle)", "toggle_unread_only"),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, service: Service, agent: Agent) -> None:
         super().__init__()
         self.service = service
         self.agent = agent
+        self.clock: Callable[[], datetime] = _utc_now
         self.folder: FolderRef | None = None
-        self._loading_more = False
+        self.search: str | None = None
+        self.unread_only = False
+        self._local_options: Options | None = None
+        self._applied: Options | None = None
+        self._folder_selection: int | None = None
+        self._marker: int | None = None
+        self._read_timer: Timer | None = None
+        self._last_highlight = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -41,90 +92,330 @@ class MainScreen(Screen[None]):
             with Vertical(id="reading"):
                 yield MessageList(id="messages")
                 yield Preview(id="preview")
-        yield Static(id="status", markup=False)
-        yield Footer()
+        yield SearchBar(id="search")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
+        self._applied = self.options
         self.query_one(Preview).show_note("Loading…")
-        self.load_folders()
+        # The first check records where the store stands; later ones compare with it.
+        self.check_for_changes()
+        self.load_folders(initial=True)
+        self.refresh_health()
+        self.set_interval(POLL_EVERY, self._poll)
+        self.set_interval(HEALTH_EVERY, self.refresh_health)
+
+    # Options
+
+    @property
+    def options(self) -> Options:
+        """The console's options: the app's, or this screen's own when it has none."""
+        if self._local_options is not None:
+            return self._local_options
+        found = getattr(self.app, "options", None)
+        return found if isinstance(found, Options) else Options()
+
+    def _save_options(self, options: Options) -> None:
+        if callable(getattr(self.app, "set_options", None)):
+            cast(_OptionsApp, self.app).set_options(options)
+        else:
+            self._local_options = options
+        self._apply_options(options)
+
+    @on(OptionsChanged)
+    def _options_changed(self, event: OptionsChanged) -> None:
+        self._apply_options(event.options)
+
+    def _apply_options(self, options: Options) -> None:
+        before, self._applied = self._applied, options
+        self.query_one(Preview).set_html(options.html)
+        if not options.auto_mark_read:
+            self._cancel_read_timer()
+        if before is not None and before.threads != options.threads and self.search is None:
+            self._show_listing(keep_selection=True)
+
+    # What the list shows
+
+    def current_listing(self) -> Listing:
+        """The Listing on show: the open folder, or the search over every visible mail."""
+        if self.search is not None:
+            return Listing(scope="all", query=self.search, unread_only=self.unread_only)
+        scope = self.folder.scope if self.folder is not None else "unified:inbox"
+        threads = (self._applied or self.options).threads
+        return Listing(scope=scope, unread_only=self.unread_only, threads=threads)
+
+    def _show_listing(self, *, keep_selection: bool = False, select: int | None = None,
+                      total: int | None = None) -> None:
+        messages = self.query_one(MessageList)
+        if keep_selection and messages.selected is not None:
+            select = messages.selected.id
+        messages.show(ListingSource(self.service, self.agent, self.current_listing(),
+                                    total=total), select=select)
 
     @work(exclusive=True, group="folders", exit_on_error=False)
-    async def load_folders(self) -> None:
+    async def load_folders(self, initial: bool = False) -> None:
         accounts = await self.service.list_accounts(self.agent)
         folders = await self.service.list_folders(self.agent)
-        first = self.query_one(FolderTree).load(accounts, folders)
-        if first is None:
-            self.query_one(Preview).show_note(
-                "No mailboxes yet. Try `frontdesk demo`, or add an account."
-            )
-            self.set_status("no mailboxes")
+        tree = self.query_one(FolderTree)
+        messages = self.query_one(MessageList)
+        messages.badges = {a.id: a.name for a in accounts}
+        first = tree.load(accounts, folders)
+        if self.folder is not None:
             return
-        self.query_one(MessageList).focus()
+        if first is None:
+            if initial:
+                self.query_one(Preview).show_note(
+                    "No mailboxes yet. Try `frontdesk demo`, or add an account."
+                )
+                self.set_status("no mailboxes")
+            return
+        messages.focus()
         self.open_folder(first)
+        tree.select_scope(first.scope)
 
     @on(FolderTree.FolderChosen)
     def _folder_chosen(self, event: FolderTree.FolderChosen) -> None:
-        if self.folder is None or event.folder.folder_id != self.folder.folder_id:
+        same = self.folder is not None and event.folder.scope == self.folder.scope
+        if not same or (event.opened and self.search is not None):
             self.open_folder(event.folder)
+        if event.opened:
+            self.set_focus(self.query_one(MessageList))
 
-    def open_folder(self, folder: FolderRef) -> None:
+    def open_folder(self, folder: FolderRef, *, select: int | None = None) -> None:
+        """List a folder (leaving any search)."""
         self.folder = folder
-        self.load_messages(folder)
+        self.search = None
+        self.query_one(SearchBar).close()
+        self._show_listing(select=select)
 
-    @work(exclusive=True, group="messages", exit_on_error=False)
-    async def load_messages(self, folder: FolderRef) -> None:
-        total = await self.service.count_messages(self.agent, folder.folder_id)
-        rows = await self.service.list_messages(self.agent, folder.folder_id, limit=PAGE)
-        table = self.query_one(MessageList)
-        table.show(rows, total)
-        self.set_status(f"{folder.label}: {total} messages")
-        if not rows:
-            self.query_one(Preview).show_note("This folder is empty.")
+    @on(MessageList.Loaded)
+    def _list_loaded(self, event: MessageList.Loaded) -> None:
+        self._show_summary(event.total)
+        if event.total == 0:
+            self._cancel_read_timer()
+            note = ("No messages match." if self.search is not None
+                    else "This folder is empty.")
+            self.query_one(Preview).show_note(note)
+
+    def _show_summary(self, total: int) -> None:
+        listing = self.current_listing()
+        noun = "threads" if listing.threads else "messages"
+        if self.search is not None:
+            text = f"Search: {self.search} · {total} results"
+        else:
+            label = self.folder.label if self.folder is not None else ""
+            text = f"{label} · {total} {noun}"
+        if listing.unread_only:
+            text += " · unread only"
+        self.set_status(text)
+
+    def set_status(self, text: str) -> None:
+        who = self.agent.display_name or self.agent.name
+        self.query_one(StatusBar).show_summary(f"{who} · {text}")
+
+    @property
+    def status_text(self) -> str:
+        """The status line as shown: the summary, then the sync health."""
+        bar = self.query_one(StatusBar)
+        return f"{bar.summary} · {bar.health}" if bar.health else bar.summary
+
+    # The preview
 
     @on(MessageList.Highlighted)
     def _highlighted(self, event: MessageList.Highlighted) -> None:
-        self.load_preview(event.message_id)
-        table = self.query_one(MessageList)
-        if (
-            not self._loading_more
-            and table.row_count < table.total
-            and event.row >= table.row_count - PREFETCH_MARGIN
-        ):
-            self._loading_more = True
-            self.load_more()
-
-    @work(exclusive=True, group="more", exit_on_error=False)
-    async def load_more(self) -> None:
-        try:
-            if self.folder is None:
-                return
-            table = self.query_one(MessageList)
-            rows = await self.service.list_messages(
-                self.agent, self.folder.folder_id, offset=table.row_count, limit=PAGE
-            )
-            table.append(rows)
-        finally:
-            self._loading_more = False
+        self._cancel_read_timer()
+        now = time.monotonic()
+        burst = now - self._last_highlight < PREVIEW_BURST
+        self._last_highlight = now
+        self.load_preview(event.message_id, settle=PREVIEW_SETTLE if burst else 0.0)
 
     @on(MessageList.Opened)
     def _opened(self, event: MessageList.Opened) -> None:
-        self.query_one(Preview).focus()
+        self.set_focus(self.query_one(Preview))
 
     @work(exclusive=True, group="preview", exit_on_error=False)
-    async def load_preview(self, message_id: int) -> None:
+    async def load_preview(self, message_id: int, settle: float = 0.0) -> None:
+        if settle:
+            # Cancelled by the next move (the worker is exclusive) while a key is held.
+            await asyncio.sleep(settle)
         try:
             view = await self.service.open_message(self.agent, message_id)
         except FrontdeskError as exc:
             self.query_one(Preview).show_note(str(exc))
             return
-        self.query_one(Preview).show(view)
+        self.query_one(Preview).show(view, html=self.options.html)
+        selected = self.query_one(MessageList).selected
+        if (self.options.auto_mark_read and selected is not None
+                and selected.id == message_id and not selected.seen):
+            self._cancel_read_timer()
+            self._read_timer = self.set_timer(READ_DWELL,
+                                              lambda: self._dwelt(message_id))
+
+    def _dwelt(self, message_id: int) -> None:
+        self._read_timer = None
+        selected = self.query_one(MessageList).selected
+        if selected is not None and selected.id == message_id and not selected.seen:
+            self.set_read(message_id, True)
+
+    def _cancel_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.stop()
+            self._read_timer = None
+
+    # Read and flag
+
+    @work(group="marks", exit_on_error=False)
+    async def set_read(self, message_id: int, seen: bool) -> None:
+        await self.service.set_read(self.agent, message_id, seen)
+        messages = self.query_one(MessageList)
+        summary = messages.selected
+        if summary is not None and summary.id == message_id:
+            messages.update_message(replace(summary, seen=seen))
+
+    @work(group="marks", exit_on_error=False)
+    async def set_flagged(self, message_id: int, flagged: bool) -> None:
+        await self.service.set_flagged(self.agent, message_id, flagged)
+        messages = self.query_one(MessageList)
+        summary = messages.selected
+        if summary is not None and summary.id == message_id:
+            messages.update_message(replace(summary, flagged=flagged))
+
+    def action_toggle_read(self) -> None:
+        summary = self.query_one(MessageList).selected
+        if summary is not None:
+            # A toggle by hand wins over auto-mark-read's pending mark.
+            self._cancel_read_timer()
+            self.set_read(summary.id, not summary.seen)
+
+    def action_flag(self) -> None:
+        summary = self.query_one(MessageList).selected
+        if summary is not None:
+            self.set_flagged(summary.id, not summary.flagged)
+
+    # Threads and filters
+
+    def action_threads(self) -> None:
+        options = self._applied or self.options
+        self._save_options(replace(options, threads=not options.threads))
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self._show_listing(keep_selection=True)
+
+    # Search
+
+    def action_search(self) -> None:
+        self.query_one(SearchBar).open(self.search or "")
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = event.value.strip()
+        # Leave the bar at once: keys typed after Enter (n, N, j) are for the list.
+        self.query_one(SearchBar).close()
+        self.set_focus(self.query_one(MessageList))
+        if not query:
+            self.action_back()
+            return
+        self.run_search(query)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, query: str) -> None:
+        """Count the query first: a bad one is reported and the bar opens again."""
+        listing = Listing(scope="all", query=query, unread_only=self.unread_only)
+        try:
+            total = await self.service.count_listing(self.agent, listing)
+        except FrontdeskError as exc:
+            self.set_status(str(exc))
+            self.notify(str(exc), title="Search", severity="error", markup=False)
+            self.query_one(SearchBar).open(query)
+            return
+        messages = self.query_one(MessageList)
+        if self.search is None and messages.selected is not None:
+            self._folder_selection = messages.selected.id
+        self.search = query
+        self._show_listing(total=total)
+
+    async def on_key(self, event: events.Key) -> None:
+        """Keep keys typed right after the search key for the search bar.
+
+        A key goes to the widget focused when it arrived, and bindings run only when it
+        has bubbled up to the app; so in a burst of input ("/is:unread" pasted, or sent
+        over a slow link) the query's keys would reach the list before `/` had opened
+        the bar. The search key is therefore acted on here, as it passes, and the keys
+        behind it are typed into the bar."""
+        bar = self.query_one(SearchBar)
+        if bar.is_open and self.focused is bar:
+            if await bar.take_key(event):
+                event.stop()
+                event.prevent_default()
+            return
+        if event.is_printable and self._is_search_key(event.key):
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+
+    def _is_search_key(self, key: str) -> bool:
+        active = self.active_bindings.get(key)
+        return (active is not None and active.node is self
+                and active.binding.action == "search")
+
+    def action_next_result(self) -> None:
+        self._step_result(1)
+
+    def action_prev_result(self) -> None:
+        self._step_result(-1)
+
+    def _step_result(self, step: int) -> None:
+        if self.search is None:
+            self.notify("No search: press / to search.", markup=False)
+            return
+        messages = self.query_one(MessageList)
+        messages.move_cursor(messages.cursor_row + step)
 
     def action_back(self) -> None:
-        self.query_one(MessageList).focus()
+        bar = self.query_one(SearchBar)
+        messages = self.query_one(MessageList)
+        if bar.is_open:
+            bar.close()
+            self.set_focus(messages)
+        elif self.focused is not messages:
+            self.set_focus(messages)
+        elif self.search is not None and self.folder is not None:
+            self.open_folder(self.folder, select=self._folder_selection)
+            self._folder_selection = None
 
-    def set_status(self, text: str) -> None:
-        who = self.agent.display_name or self.agent.name
-        self.query_one("#status", Static).update(Content(f" {who} · {text}"))
+    # Live refresh and sync health
+
+    def _poll(self) -> None:
+        self.check_for_changes()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def check_for_changes(self) -> None:
+        """When anything was committed to the store since the last check, refresh the
+        folder counts and the list in place."""
+        marker = await self.service.change_marker()
+        if self._marker is None:
+            self._marker = marker
+            return
+        if marker == self._marker:
+            return
+        self._marker = marker
+        self.load_folders()
+        self.query_one(MessageList).reload()
+
+    @work(exclusive=True, group="health", exit_on_error=False)
+    async def refresh_health(self) -> None:
+        try:
+            health = await self.service.status(self.agent)
+        except FrontdeskError:
+            return
+        self.query_one(StatusBar).show_health(health, self.clock())
+
+    def sync_now(self) -> None:
+        """Asked for by the app's sync key."""
+        self.set_status("sync requested")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of background loads become one notification, never a crash."""

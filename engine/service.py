@@ -8,6 +8,7 @@ in-process engine here and a socket client to `frontdesk serve` are interchangea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +28,7 @@ from engine.search.scope import build_filter, visible
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
+from engine.sync.requests import request_sync, watch_requests
 from engine.sync.runner import sync_forever, sync_once
 from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
@@ -121,6 +123,8 @@ class Service(Protocol):
     ) -> list[AccountResult]: ...
 
     async def status(self, agent: Agent) -> list[AccountHealth]: ...
+
+    async def request_sync(self, agent: Agent) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -339,11 +343,24 @@ class LocalService:
                 await jobs_sql.requeue_running(db)
             if once:
                 return await sync_once(self.store, targets, progress=progress)
-            await sync_forever(self.store, targets, progress=progress,
-                               stop=stop or asyncio.Event())
+            stop = stop or asyncio.Event()
+            wake = asyncio.Event()
+            watcher = asyncio.create_task(watch_requests(self.store, wake, stop),
+                                          name="sync-requests")
+            try:
+                await sync_forever(self.store, targets, progress=progress, stop=stop, now=wake)
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(BaseException):
+                    await watcher
             return []
         finally:
             lock.release()
+
+    async def request_sync(self, agent: Agent) -> None:
+        """"Sync now": the running engine, in this process or another, syncs every
+        account at once (it looks for requests every second)."""
+        await request_sync(self.store)
 
     async def status(self, agent: Agent) -> list[AccountHealth]:
         return [await account_health(self.store, a)

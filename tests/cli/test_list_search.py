@@ -73,3 +73,25 @@ def test_bad_queries_are_one_line_errors(frontdesk: Run, store) -> None:
     assert_one_line_error(
         frontdesk("--db", str(db), "--agent", "bob", "list", "--folder", "sales:Nope"),
         "no folder")
+
+
+def test_a_reader_that_stops_early_is_not_an_error(cli_env: dict[str, str], store) -> None:
+    """`frontdesk list --json | head -c 10`: no traceback, exit 0."""
+    import subprocess
+    import sys
+
+    from tests.cli.conftest import ROOT
+
+    db, _ = store
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "--db", str(db), "--agent", "bob", "list",
+         "--folder", "all", "--limit", "100000", "--json"],
+        cwd=ROOT, env={**cli_env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(1) == b"["
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

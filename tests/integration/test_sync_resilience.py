@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.corpus import generate_corpus
+from engine.service import LocalService
 from engine.sync.progress import SyncEvent
 from storage import customers
 from tests.integration.sync_support import (
@@ -243,4 +244,43 @@ async def test_server_gone_mid_sync_then_back(dovecot_factory, tmp_path: Path) -
         assert len(rows) == len(inbox) and all(r["has_body"] for r in rows)
         assert (await service.status(agent))[0].healthy
     finally:
+        await service.close()
+
+
+async def test_sync_now_from_another_connection_wakes_the_running_engine(
+    bob, tmp_path: Path
+) -> None:
+    """A console's "sync now" is a mark in the store: the engine (here a separate Service
+    on the same store, as `frontdesk sync` would be) syncs every folder at once, not at
+    its next poll an hour away."""
+    bob.append_messages(USER, [Item(mail("first"), folder="Cases")])
+    service, agent = await open_service(tmp_path)
+    console = await LocalService.open(tmp_path / "sync.db")
+    stop = asyncio.Event()
+    passes = asyncio.Event()
+
+    def progress(event: SyncEvent) -> None:
+        if event.event == "account_done":
+            passes.set()
+
+    try:
+        await service.add_account(agent, spec_for(bob, USER, folders=("INBOX", "Cases"),
+                                                  check_every_minutes=60), bob.users[USER])
+        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
+                                                  progress=progress))
+        await asyncio.wait_for(passes.wait(), 10)
+        assert {r["subject"] for r in await store_rows(service, "Cases")} == {"first"}
+        passes.clear()
+        # Not the inbox: IDLE does not see it.
+        await asyncio.to_thread(bob.append_messages, USER, [Item(mail("later"), folder="Cases")])
+        await asyncio.sleep(1.5)
+        assert "later" not in {r["subject"] for r in await store_rows(service, "Cases")}
+        await console.request_sync(await console.login("tester"))
+        await asyncio.wait_for(passes.wait(), 5)
+        assert "later" in {r["subject"] for r in await store_rows(service, "Cases")}
+        stop.set()
+        await asyncio.wait_for(runner, 10)
+    finally:
+        stop.set()
+        await console.close()
         await service.close()

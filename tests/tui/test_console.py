@@ -588,3 +588,40 @@ async def test_cursor_row_follows_focus_and_theme(demo_service: LocalService) ->
         app.theme = themes[0]
         await pilot.pause()
         assert (background(0), background(1)) != (focused, plain_row)
+
+
+async def test_console_syncs_unless_another_engine_does_and_dollar_asks_for_a_sync(
+    demo_service: LocalService,
+) -> None:
+    from engine.lock import EngineBusyError, EngineLock
+    from engine.sync.requests import REQUEST_KEY
+    from storage import meta
+
+    agent = await demo_service.login("tester")
+    app = make_app(demo_service, agent)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert screen_of(app).engine != "elsewhere"
+        with pytest.raises(EngineBusyError):  # the console holds the engine lock
+            EngineLock(demo_service.store.path).acquire()
+        await pilot.press("q")
+
+    other = EngineLock(demo_service.store.path)
+    other.acquire()  # as a running `frontdesk sync` would
+    try:
+        app = make_app(demo_service, agent)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            for _ in range(50):
+                if screen_of(app).engine == "elsewhere":
+                    break
+                await pilot.pause(0.05)
+            assert screen_of(app).engine == "elsewhere"
+            before = await meta.get(demo_service.store.reader, REQUEST_KEY)
+            await pilot.press("dollar_sign")
+            await settle(app, pilot)
+            after = await meta.get(demo_service.store.reader, REQUEST_KEY)
+            assert after is not None and after != before
+            assert "sync requested" in screen_of(app).status_text
+    finally:
+        other.release()

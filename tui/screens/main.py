@@ -4,6 +4,7 @@ with sync health, the footer. It holds the Listing on show and keeps it live."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,8 +21,10 @@ from textual.worker import Worker, WorkerState
 
 from engine.errors import FrontdeskError
 from engine.listing import Listing
+from engine.lock import EngineBusyError
 from engine.models import Agent
 from engine.service import Service
+from engine.sync.progress import SyncEvent
 from tui import keymap
 from tui.config import Options
 from tui.messages import OptionsChanged
@@ -71,8 +74,14 @@ class MainScreen(Screen[None]):
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    def __init__(self, service: Service, agent: Agent) -> None:
+    def __init__(self, service: Service, agent: Agent, *, run_engine: bool = True) -> None:
         super().__init__()
+        # The console syncs while it is open when no other engine runs on the store:
+        # "here" (this console syncs), "elsewhere" (another engine does), "stopped".
+        self.run_engine = run_engine
+        self.engine = "starting" if run_engine else "stopped"
+        self._engine_stop = asyncio.Event()
+        self._engine_task: asyncio.Task[None] | None = None
         self.service = service
         self.agent = agent
         self.clock: Callable[[], datetime] = _utc_now
@@ -105,6 +114,8 @@ class MainScreen(Screen[None]):
         self.refresh_health()
         self.set_interval(POLL_EVERY, self._poll)
         self.set_interval(HEALTH_EVERY, self.refresh_health)
+        if self.run_engine:
+            self.sync_engine()
 
     # Options
 
@@ -413,9 +424,51 @@ class MainScreen(Screen[None]):
             return
         self.query_one(StatusBar).show_health(health, self.clock())
 
-    def sync_now(self) -> None:
-        """Asked for by the app's sync key."""
-        self.set_status("sync requested")
+    def sync_engine(self) -> None:
+        """Keep the agent's accounts in step while the console is open, unless another
+        engine (`frontdesk sync`, another console) already does it for this store. A
+        plain task, not a worker: it lives as long as the screen."""
+        if self._engine_task is None or self._engine_task.done():
+            self._engine_task = asyncio.create_task(self._run_engine(), name="console-sync")
+
+    async def _run_engine(self) -> None:
+        try:
+            await self.service.sync(self.agent, once=False, progress=self._sync_event,
+                                    stop=self._engine_stop)
+        except EngineBusyError:
+            self.engine = "elsewhere"
+            return
+        except FrontdeskError as exc:
+            self.engine = "stopped"
+            self.notify(str(exc), title="Sync stopped", severity="error", markup=False)
+            return
+        self.engine = "stopped"
+
+    def _sync_event(self, event: SyncEvent) -> None:
+        if self.engine != "here":
+            self.engine = "here"
+        bar = self.query_one(StatusBar)
+        if event.event == "folder" and event.total:
+            bar.show_progress(f"syncing {event.account}/{event.folder} {event.phase} "
+                              f"{event.done}/{event.total}")
+        elif event.event in ("account_done", "done", "error"):
+            bar.show_progress(None)
+            self.refresh_health()
+
+    async def sync_now(self) -> None:
+        """Asked for by the app's sync key: the running engine, here or elsewhere,
+        syncs every account at once."""
+        await self.service.request_sync(self.agent)
+        if self.engine == "stopped":
+            self.set_status("sync requested, but no engine runs: start `frontdesk sync`")
+        else:
+            self.set_status("sync requested")
+
+    async def on_unmount(self) -> None:
+        self._engine_stop.set()
+        if self._engine_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._engine_task, timeout=5)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of background loads become one notification, never a crash."""

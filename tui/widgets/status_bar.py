@@ -63,6 +63,8 @@ class StatusBar(Horizontal):
         super().__init__(id=id)
         self.summary = ""
         self.health = ""
+        self.progress: str | None = None
+        self._health_problem = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-summary", markup=False)
@@ -76,9 +78,22 @@ class StatusBar(Horizontal):
 
     def show_health(self, accounts: list[AccountHealth], now: datetime | None = None) -> None:
         text, problem = health_text(accounts, now)
+        self._health_problem = problem
         if text == self.health:
             return
         self.health = text
+        if self.progress is None:
+            self._paint(text, problem)
+
+    def show_progress(self, text: str | None) -> None:
+        """A sync in progress takes the health cell; None gives it back."""
+        if text == self.progress:
+            return
+        self.progress = text
+        self._paint(self.health if text is None else text,
+                    text is None and self._health_problem)
+
+    def _paint(self, text: str, problem: bool) -> None:
         cell = self.query_one("#status-health", Static)
         cell.update(Content(text))
         cell.set_class(problem, "-problem")

@@ -28,7 +28,7 @@ from engine.search.scope import build_filter, visible
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
-from engine.sync.requests import request_sync, watch_requests
+from engine.sync.requests import mark_request, request_sync, watch_requests
 from engine.sync.runner import sync_forever, sync_once
 from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
@@ -264,6 +264,7 @@ class LocalService:
                     add=("\\Seen",) if seen else (),
                     remove=() if seen else ("\\Seen",), created_by=agent.id,
                 )
+                await mark_request(db)  # the engine writes it to the server now
 
     async def set_flagged(self, agent: Agent, message_id: int, flagged: bool) -> None:
         """Flag or unflag a message; when it is on a server (it has a UID), the change is
@@ -284,6 +285,7 @@ class LocalService:
                     add=("\\Flagged",) if flagged else (),
                     remove=() if flagged else ("\\Flagged",), created_by=agent.id,
                 )
+                await mark_request(db)  # the engine writes it to the server now
 
     async def change_marker(self) -> int:
         """A number that changes whenever anything is committed to the store, by this

@@ -8,7 +8,7 @@ import contextlib
 import secrets
 import time
 
-from storage import Store, meta
+from storage import Db, Store, meta
 
 REQUEST_KEY = "sync.requested"
 # How often a running engine looks for a new request.
@@ -16,10 +16,17 @@ POLL_SECONDS = 1.0
 
 
 async def request_sync(store: Store) -> None:
-    """Mark a request; a new value each time, so two requests in one second both count."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + " " + secrets.token_hex(4)
+    """Mark a request."""
     async with store.transaction() as db:
-        await meta.put(db, REQUEST_KEY, stamp)
+        await mark_request(db)
+
+
+async def mark_request(db: Db) -> None:
+    """Mark a request inside a transaction (e.g. the one that queued a job for the
+    server, so the engine carries it out now). A new value each time, so two requests in
+    one second both count."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + " " + secrets.token_hex(4)
+    await meta.put(db, REQUEST_KEY, stamp)
 
 
 async def watch_requests(

@@ -18,6 +18,7 @@ from engine.sync.progress import SyncEvent
 from storage import customers
 from tests.integration.sync_support import (
     Item,
+    flag_set,
     mail,
     open_service,
     server_uids,
@@ -278,6 +279,43 @@ async def test_sync_now_from_another_connection_wakes_the_running_engine(
         await console.request_sync(await console.login("tester"))
         await asyncio.wait_for(passes.wait(), 5)
         assert "later" in {r["subject"] for r in await store_rows(service, "Cases")}
+        stop.set()
+        await asyncio.wait_for(runner, 10)
+    finally:
+        stop.set()
+        await console.close()
+        await service.close()
+
+
+async def test_a_flag_set_in_a_console_reaches_the_server_at_once(bob, tmp_path: Path) -> None:
+    """The job that carries a flag change wakes the running engine in the same
+    transaction: the server has it within seconds, not at the next poll."""
+    bob.append_messages(USER, [Item(mail("to flag"))])
+    service, agent = await open_service(tmp_path)
+    console = await LocalService.open(tmp_path / "sync.db")
+    stop = asyncio.Event()
+    passes = asyncio.Event()
+
+    def progress(event: SyncEvent) -> None:
+        if event.event == "account_done":
+            passes.set()
+
+    try:
+        await service.add_account(agent, spec_for(bob, USER, check_every_minutes=60),
+                                  bob.users[USER])
+        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
+                                                  progress=progress))
+        await asyncio.wait_for(passes.wait(), 10)
+        viewer = await console.login("tester")
+        (row,) = await console.list_by_spec(viewer, "bob:INBOX")
+        await console.set_flagged(viewer, row.id, True)
+        started = time.monotonic()
+        flagged = False
+        while time.monotonic() - started < 5 and not flagged:
+            await asyncio.sleep(0.1)
+            remote = await server_uids(bob, USER)
+            flagged = all("\\Flagged" in flag_set(v[b"FLAGS"]) for v in remote.values())
+        assert flagged, "the flag did not reach the server"
         stop.set()
         await asyncio.wait_for(runner, 10)
     finally:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 
 from engine.ingest import Incoming, ingest
 from storage import Store, folders
-from tests.store_factory import Team, build_team
+from tests.store_factory import Team, build_team, make_mail
 
 
 def day(n: int) -> datetime:
@@ -22,23 +20,8 @@ def mail(
     to: str = "support@acme.example", cc: str = "", message_id: str | None = None,
     in_reply_to: str | None = None, attachment: str | None = None,
 ) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(when)
-    if message_id:
-        msg["Message-ID"] = message_id
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    msg.set_content(body)
-    if attachment:
-        msg.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf",
-                           filename=attachment)
-    return bytes(msg).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return make_mail(subject, sender=sender, when=when, body=body, to=to, cc=cc,
+                     message_id=message_id, in_reply_to=in_reply_to, attachment=attachment)
 
 
 ALICE = "Alice Buyer <alice@acme-buyer.example>"

@@ -20,10 +20,14 @@ def make_mail(
     message_id: str | None = None,
     in_reply_to: str | None = None,
     when: datetime | None = None,
+    cc: str = "",
+    attachment: str | None = None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when or datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
     if message_id:
@@ -32,6 +36,9 @@ def make_mail(
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
     msg.set_content(body)
+    if attachment:
+        msg.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf",
+                           filename=attachment)
     return bytes(msg).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 

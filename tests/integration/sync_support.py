@@ -13,6 +13,7 @@ from typing import Any
 from engine.accounts import AccountSpec
 from engine.models import Agent
 from engine.service import LocalService
+from engine.sync.progress import SyncEvent
 from tests.servers.dovecot import DovecotServer
 from tests.store_factory import make_mail
 
@@ -79,3 +80,34 @@ async def store_rows(service: LocalService, folder: str = "INBOX") -> list[Any]:
 
 def flag_set(values: Sequence[bytes]) -> set[str]:
     return {v.decode() for v in values}
+
+
+class RunningEngine:
+    """`service.sync(once=False)` in a task, as `frontdesk sync` runs it; `passes` is set
+    at the end of each account pass. Use with `async with`."""
+
+    def __init__(self, service: LocalService, agent: Agent) -> None:
+        self.service = service
+        self.agent = agent
+        self.stop = asyncio.Event()
+        self.passes = asyncio.Event()
+        self._task: asyncio.Task[Any] | None = None
+
+    def _progress(self, event: SyncEvent) -> None:
+        if event.event == "account_done":
+            self.passes.set()
+
+    async def next_pass(self, seconds: float = 10) -> None:
+        """Wait for the end of the next account pass."""
+        self.passes.clear()
+        await asyncio.wait_for(self.passes.wait(), seconds)
+
+    async def __aenter__(self) -> RunningEngine:
+        self._task = asyncio.create_task(self.service.sync(
+            self.agent, once=False, stop=self.stop, progress=self._progress))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 10)

@@ -18,6 +18,7 @@ from engine.sync.progress import SyncEvent
 from storage import customers
 from tests.integration.sync_support import (
     Item,
+    RunningEngine,
     flag_set,
     mail,
     open_service,
@@ -41,34 +42,23 @@ def bob(dovecot: DovecotServer) -> DovecotServer:
 async def test_new_mail_arrives_by_idle_within_two_seconds(bob, tmp_path: Path) -> None:
     bob.append_messages(USER, [Item(mail("before"))])
     service, agent = await open_service(tmp_path)
-    stop = asyncio.Event()
-    passes = asyncio.Event()
-
-    def progress(event: SyncEvent) -> None:
-        if event.event == "account_done":
-            passes.set()
-
     try:
         # An hour between polls: only push can deliver the new mail in time.
         await service.add_account(agent, spec_for(bob, USER, check_every_minutes=60),
                                   bob.users[USER])
-        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
-                                                  progress=progress))
-        await asyncio.wait_for(passes.wait(), 10)
-        await asyncio.sleep(0.5)  # let the IDLE connection settle into IDLE
-        started = time.monotonic()
-        await asyncio.to_thread(bob.append_messages, USER, [Item(mail("pushed"))])
-        while time.monotonic() - started < 5:
-            if "pushed" in {r["subject"] for r in await store_rows(service)}:
-                break
-            await asyncio.sleep(0.05)
-        elapsed = time.monotonic() - started
-        assert "pushed" in {r["subject"] for r in await store_rows(service)}
-        assert elapsed < 2.0, f"took {elapsed:.2f}s"
-        stop.set()
-        await asyncio.wait_for(runner, 10)
+        async with RunningEngine(service, agent) as engine:
+            await engine.next_pass()
+            await asyncio.sleep(0.5)  # let the IDLE connection settle into IDLE
+            started = time.monotonic()
+            await asyncio.to_thread(bob.append_messages, USER, [Item(mail("pushed"))])
+            while time.monotonic() - started < 5:
+                if "pushed" in {r["subject"] for r in await store_rows(service)}:
+                    break
+                await asyncio.sleep(0.05)
+            elapsed = time.monotonic() - started
+            assert "pushed" in {r["subject"] for r in await store_rows(service)}
+            assert elapsed < 2.0, f"took {elapsed:.2f}s"
     finally:
-        stop.set()
         await service.close()
 
 
@@ -257,32 +247,22 @@ async def test_sync_now_from_another_connection_wakes_the_running_engine(
     bob.append_messages(USER, [Item(mail("first"), folder="Cases")])
     service, agent = await open_service(tmp_path)
     console = await LocalService.open(tmp_path / "sync.db")
-    stop = asyncio.Event()
-    passes = asyncio.Event()
-
-    def progress(event: SyncEvent) -> None:
-        if event.event == "account_done":
-            passes.set()
-
     try:
         await service.add_account(agent, spec_for(bob, USER, folders=("INBOX", "Cases"),
                                                   check_every_minutes=60), bob.users[USER])
-        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
-                                                  progress=progress))
-        await asyncio.wait_for(passes.wait(), 10)
-        assert {r["subject"] for r in await store_rows(service, "Cases")} == {"first"}
-        passes.clear()
-        # Not the inbox: IDLE does not see it.
-        await asyncio.to_thread(bob.append_messages, USER, [Item(mail("later"), folder="Cases")])
-        await asyncio.sleep(1.5)
-        assert "later" not in {r["subject"] for r in await store_rows(service, "Cases")}
-        await console.request_sync(await console.login("tester"))
-        await asyncio.wait_for(passes.wait(), 5)
-        assert "later" in {r["subject"] for r in await store_rows(service, "Cases")}
-        stop.set()
-        await asyncio.wait_for(runner, 10)
+        async with RunningEngine(service, agent) as engine:
+            await engine.next_pass()
+            assert {r["subject"] for r in await store_rows(service, "Cases")} == {"first"}
+            engine.passes.clear()
+            # Not the inbox: IDLE does not see it.
+            await asyncio.to_thread(bob.append_messages, USER,
+                                    [Item(mail("later"), folder="Cases")])
+            await asyncio.sleep(1.5)
+            assert "later" not in {r["subject"] for r in await store_rows(service, "Cases")}
+            await console.request_sync(await console.login("tester"))
+            await asyncio.wait_for(engine.passes.wait(), 5)
+            assert "later" in {r["subject"] for r in await store_rows(service, "Cases")}
     finally:
-        stop.set()
         await console.close()
         await service.close()
 
@@ -293,32 +273,21 @@ async def test_a_flag_set_in_a_console_reaches_the_server_at_once(bob, tmp_path:
     bob.append_messages(USER, [Item(mail("to flag"))])
     service, agent = await open_service(tmp_path)
     console = await LocalService.open(tmp_path / "sync.db")
-    stop = asyncio.Event()
-    passes = asyncio.Event()
-
-    def progress(event: SyncEvent) -> None:
-        if event.event == "account_done":
-            passes.set()
-
     try:
         await service.add_account(agent, spec_for(bob, USER, check_every_minutes=60),
                                   bob.users[USER])
-        runner = asyncio.create_task(service.sync(agent, once=False, stop=stop,
-                                                  progress=progress))
-        await asyncio.wait_for(passes.wait(), 10)
-        viewer = await console.login("tester")
-        (row,) = await console.list_by_spec(viewer, "bob:INBOX")
-        await console.set_flagged(viewer, row.id, True)
-        started = time.monotonic()
-        flagged = False
-        while time.monotonic() - started < 5 and not flagged:
-            await asyncio.sleep(0.1)
-            remote = await server_uids(bob, USER)
-            flagged = all("\\Flagged" in flag_set(v[b"FLAGS"]) for v in remote.values())
-        assert flagged, "the flag did not reach the server"
-        stop.set()
-        await asyncio.wait_for(runner, 10)
+        async with RunningEngine(service, agent) as engine:
+            await engine.next_pass()
+            viewer = await console.login("tester")
+            (row,) = await console.list_by_spec(viewer, "bob:INBOX")
+            await console.set_flagged(viewer, row.id, True)
+            started = time.monotonic()
+            flagged = False
+            while time.monotonic() - started < 5 and not flagged:
+                await asyncio.sleep(0.1)
+                remote = await server_uids(bob, USER)
+                flagged = all("\\Flagged" in flag_set(v[b"FLAGS"]) for v in remote.values())
+            assert flagged, "the flag did not reach the server"
     finally:
-        stop.set()
         await console.close()
         await service.close()

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.corpus import DEFAULT_ACCOUNTS, DEMO_PROFILE, CorpusMessage, generate_corpus
+from engine.corpus import (
+    DEFAULT_ACCOUNTS,
+    DEMO_PROFILE,
+    CorpusAccount,
+    CorpusMessage,
+    generate_corpus,
+)
 from engine.errors import InvalidInputError
 from engine.identity import os_user
 from engine.ingest import Incoming, ingest
@@ -42,13 +48,16 @@ class DemoSpec:
 async def open_demo(
     path: Path, spec: DemoSpec, *, login: str, rebuild: bool = False,
     progress: Progress | None = None,
+    accounts: Sequence[CorpusAccount] = DEFAULT_ACCOUNTS,
 ) -> LocalService:
-    """Open the demo store at `path`, building it unless it already holds this spec.
+    """Open the demo store at `path`, building it unless it already holds this spec
+    (and these `accounts`).
 
     A store that is not a demo store is never overwritten.
     """
     if spec.messages < 1:
         raise InvalidInputError("--messages must be at least 1")
+    _check_accounts(accounts)
     if await asyncio.to_thread(path.exists):
         service = await LocalService.open(path)
         found = await meta.get(service.store.reader, DEMO_META_KEY)
@@ -57,13 +66,14 @@ async def open_demo(
             raise InvalidInputError(
                 f"{path} is not a demo store; choose another path with --db"
             )
-        if not rebuild and json.loads(found) == asdict(spec):
+        if not rebuild and json.loads(found) == _demo_record(spec, accounts):
             return service
         await service.close()
         await asyncio.to_thread(_remove_store_files, path)
     service = await LocalService.open(path)
     try:
-        await build_demo(service.store, spec, login=login, progress=progress)
+        await build_demo(service.store, spec, login=login, progress=progress,
+                         accounts=accounts)
     except BaseException:
         await service.close()
         raise
@@ -75,11 +85,29 @@ def _remove_store_files(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _check_accounts(accounts: Sequence[CorpusAccount]) -> None:
+    if sum(1 for a in accounts if not a.shared) < 2:
+        raise InvalidInputError("the demo needs at least two personal accounts")
+
+
+def _demo_record(spec: DemoSpec, accounts: Sequence[CorpusAccount]) -> dict[str, object]:
+    """What the store's demo marker holds; the default accounts are left out, so stores
+    built before accounts could be chosen still match."""
+    record: dict[str, object] = dict(asdict(spec))
+    if tuple(accounts) != DEFAULT_ACCOUNTS:
+        record["accounts"] = [asdict(a) for a in accounts]
+    return record
+
+
 async def build_demo(
-    store: Store, spec: DemoSpec, *, login: str, progress: Progress | None = None
+    store: Store, spec: DemoSpec, *, login: str, progress: Progress | None = None,
+    accounts: Sequence[CorpusAccount] = DEFAULT_ACCOUNTS,
 ) -> None:
-    """Fill an empty store: agents, three accounts, generated mail, some customers."""
-    folder_ids, account_ids, me = await _create_people_and_accounts(store, login)
+    """Fill an empty store: agents, the accounts (by default three, one shared),
+    generated mail, some customers. The first personal account is the demo agent's,
+    any other personal account a colleague's."""
+    _check_accounts(accounts)
+    folder_ids, account_ids, me = await _create_people_and_accounts(store, login, accounts)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     pending: dict[tuple[str, str], list[Incoming]] = {}
     done = 0
@@ -95,7 +123,7 @@ async def build_demo(
                 progress(done, spec.messages)
 
     message: CorpusMessage
-    for message in generate_corpus(spec.messages, seed=spec.seed, end=end,
+    for message in generate_corpus(spec.messages, seed=spec.seed, accounts=accounts, end=end,
                                    profile=DEMO_PROFILE):
         key = (message.account, message.folder)
         pending.setdefault(key, []).append(
@@ -107,24 +135,25 @@ async def build_demo(
         await flush(key)
     await _create_customers(store, list(account_ids.values()), me)
     async with store.transaction() as db:
-        await meta.put(db, DEMO_META_KEY, json.dumps(asdict(spec)))
+        await meta.put(db, DEMO_META_KEY, json.dumps(_demo_record(spec, accounts)))
 
 
 async def _create_people_and_accounts(
-    store: Store, login: str
+    store: Store, login: str, corpus_accounts: Sequence[CorpusAccount]
 ) -> tuple[dict[tuple[str, str], int], dict[str, int], int]:
     folder_ids: dict[tuple[str, str], int] = {}
     account_ids: dict[str, int] = {}
     async with store.transaction() as db:
-        personal = [a for a in DEFAULT_ACCOUNTS if not a.shared]
+        personal = [a for a in corpus_accounts if not a.shared]
         me = await agents.insert(db, name=login, os_user=os_user(), role="admin",
                                  display_name=personal[0].name, email=personal[0].email)
         colleague = await agents.insert(
             db, name=personal[1].email.split("@")[0], os_user=None, role="agent",
             display_name=personal[1].name, email=personal[1].email,
         )
-        owners = {personal[0].key: me.id, personal[1].key: colleague.id}
-        for spec in DEFAULT_ACCOUNTS:
+        owners = {a.key: colleague.id for a in personal[1:]}
+        owners[personal[0].key] = me.id
+        for spec in corpus_accounts:
             account = await accounts.insert(
                 db, name=spec.key, email=spec.email, display_name=spec.name,
                 kind="shared" if spec.shared else "personal",

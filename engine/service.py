@@ -122,7 +122,7 @@ class Service(Protocol):
         progress: Progress = ignore, stop: asyncio.Event | None = None,
     ) -> list[AccountResult]: ...
 
-    async def status(self, agent: Agent) -> list[AccountHealth]: ...
+    async def status(self, agent: Agent, *, counts: bool = True) -> list[AccountHealth]: ...
 
     async def request_sync(self, agent: Agent) -> None: ...
 
@@ -364,8 +364,10 @@ class LocalService:
         account at once (it looks for requests every second)."""
         await request_sync(self.store)
 
-    async def status(self, agent: Agent) -> list[AccountHealth]:
-        return [await account_health(self.store, a)
+    async def status(self, agent: Agent, *, counts: bool = True) -> list[AccountHealth]:
+        """Sync health of the agent's accounts; without `counts` the message counts are
+        left at 0 (they read every message row: the console's status line polls this)."""
+        return [await account_health(self.store, a, counts=counts)
                 for a in await account_admin.list_accounts(self.store, agent.id)]
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:

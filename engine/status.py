@@ -41,16 +41,20 @@ class AccountHealth:
         return self.last_error is None and not any(f.last_error for f in self.folders)
 
 
-async def account_health(store: Store, account: AccountSettings) -> AccountHealth:
-    """Counts, last success, last errors and pending jobs of one account."""
-    counts = {f.id: f for f in await folders_sql.list_visible(store.reader, [account.id])}
+async def account_health(
+    store: Store, account: AccountSettings, *, counts: bool = True
+) -> AccountHealth:
+    """Counts (unless not wanted), last success, last errors and pending jobs of one
+    account."""
+    found = await folders_sql.list_visible(store.reader, [account.id]) if counts else []
+    counted = {f.id: f for f in found}
     states = await folder_sql.of_account(store.reader, account.id)
     jobs = await jobs_sql.counts(store.reader, account.id)
     folders = tuple(
         FolderHealth(
             name=f.name, role=f.role, synced=f.sync_enabled,
-            messages=counts[f.id].total if f.id in counts else 0,
-            unread=counts[f.id].unread if f.id in counts else 0,
+            messages=counted[f.id].total if f.id in counted else 0,
+            unread=counted[f.id].unread if f.id in counted else 0,
             last_sync_at=f.last_sync_at, last_error=f.last_error,
         )
         for f in states if f.present

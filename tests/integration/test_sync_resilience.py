@@ -228,6 +228,9 @@ async def test_server_gone_mid_sync_then_back(dovecot_factory, tmp_path: Path) -
         assert result.error is not None
         health = (await service.status(agent))[0]
         assert health.last_error is not None and not health.healthy
+        light = (await service.status(agent, counts=False))[0]  # the console's poll
+        assert (light.last_error, light.healthy) == (health.last_error, False)
+        assert light.messages == 0 < health.messages
         await asyncio.to_thread(server.resume)
         result = (await service.sync(agent))[0]
         assert result.error is None

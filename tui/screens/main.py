@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 from engine.errors import FrontdeskError
 from engine.listing import Listing
 from engine.lock import EngineBusyError
-from engine.models import Agent
+from engine.models import Agent, MessageView
 from engine.service import Service
 from engine.sync.progress import SyncEvent
 from tui import keymap
@@ -195,6 +195,7 @@ class MainScreen(Screen[None]):
 
     def open_folder(self, folder: FolderRef, *, select: int | None = None) -> None:
         """List a folder (leaving any search)."""
+        self.query_one(SearchBar).close()
         self.folder = folder
         self.search = None
         self.query_one(SearchBar).close()
@@ -255,13 +256,18 @@ class MainScreen(Screen[None]):
         except FrontdeskError as exc:
             self.query_one(Preview).show_note(str(exc))
             return
-        self.query_one(Preview).show(view, html=self.options.html)
+        # The list's own update (a moved cursor, search results) goes out first; a long
+        # body takes a while to lay out, and the preview follows one frame later.
+        self.call_after_refresh(self._show_preview, view)
+
+    def _show_preview(self, view: MessageView) -> None:
         selected = self.query_one(MessageList).selected
-        if (self.options.auto_mark_read and selected is not None
-                and selected.id == message_id and not selected.seen):
+        if selected is not None and selected.id != view.id:
+            return  # the cursor has moved on; its own preview is on the way
+        self.query_one(Preview).show(view, html=self.options.html)
+        if self.options.auto_mark_read and selected is not None and not selected.seen:
             self._cancel_read_timer()
-            self._read_timer = self.set_timer(READ_DWELL,
-                                              lambda: self._dwelt(message_id))
+            self._read_timer = self.set_timer(READ_DWELL, lambda: self._dwelt(view.id))
 
     def _dwelt(self, message_id: int) -> None:
         self._read_timer = None
@@ -323,10 +329,11 @@ class MainScreen(Screen[None]):
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         query = event.value.strip()
-        # Leave the bar at once: keys typed after Enter (n, N, j) are for the list.
-        self.query_one(SearchBar).close()
+        # Keys typed after Enter (n, N, j) are for the list: it takes the focus at once.
+        # The bar stays, showing the search in force, until Esc leaves the search.
         self.set_focus(self.query_one(MessageList))
         if not query:
+            self.query_one(SearchBar).close()
             self.action_back()
             return
         self.run_search(query)
@@ -386,14 +393,20 @@ class MainScreen(Screen[None]):
         messages.move_cursor(messages.cursor_row + step)
 
     def action_back(self) -> None:
+        """Esc: out of the search bar (it keeps showing the search in force), then back to
+        the list, then out of the search."""
         bar = self.query_one(SearchBar)
         messages = self.query_one(MessageList)
-        if bar.is_open:
-            bar.close()
+        if bar.is_open and self.focused is bar:
+            if self.search is None:
+                bar.close()
+            else:
+                bar.value = self.search
             self.set_focus(messages)
         elif self.focused is not messages:
             self.set_focus(messages)
         elif self.search is not None and self.folder is not None:
+            bar.close()
             self.open_folder(self.folder, select=self._folder_selection)
             self._folder_selection = None
 
@@ -419,7 +432,7 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="health", exit_on_error=False)
     async def refresh_health(self) -> None:
         try:
-            health = await self.service.status(self.agent)
+            health = await self.service.status(self.agent, counts=False)
         except FrontdeskError:
             return
         self.query_one(StatusBar).show_health(health, self.clock())

@@ -7,6 +7,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 from engine.status import AccountHealth
@@ -40,6 +41,28 @@ def health_text(accounts: list[AccountHealth], now: datetime | None = None) -> t
     return " · ".join(parts), bool(failing or failed)
 
 
+class StatusCell(Widget):
+    """One line of plain text. A new text repaints the cell without a layout pass of the
+    screen (Static.update asks for one); the cell's size never depends on its text."""
+
+    DEFAULT_CSS = """
+    StatusCell {
+        height: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Content("")
+
+    def update(self, content: Content) -> None:
+        self._text = content
+        self.refresh()
+
+    def render(self) -> Content:
+        return self._text
+
+
 class StatusBar(Horizontal):
     """Two plain-text cells: the summary and the sync health."""
 
@@ -67,14 +90,14 @@ class StatusBar(Horizontal):
         self._health_problem = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-summary", markup=False)
+        yield StatusCell(id="status-summary")
         yield Static(id="status-health", markup=False)
 
     def show_summary(self, text: str) -> None:
         if text == self.summary:
             return
         self.summary = text
-        self.query_one("#status-summary", Static).update(Content(f" {text}"))
+        self.query_one("#status-summary", StatusCell).update(Content(f" {text}"))
 
     def show_health(self, accounts: list[AccountHealth], now: datetime | None = None) -> None:
         text, problem = health_text(accounts, now)

@@ -151,3 +151,17 @@ def test_health_reports_errors_with_what_to_do() -> None:
     assert problem and "dana: INBOX: UIDVALIDITY changed" in text
     assert health_text([_health("dana")], NOW) == ("not synced yet", False)
     assert health_text([], NOW) == ("", False)
+
+
+def test_key_hints_follow_the_keymap() -> None:
+    from tui import keymap
+    from tui.widgets.key_bar import hints
+
+    default = hints(keymap.default_keymap()).plain
+    assert "/ Search" in default and "⏎ Open" in default and "$ Sync now" in default
+    remapped = hints(keymap.resolve_keymap({"main.search": "ctrl+f", "app.quit": "x"})).plain
+    assert "^f Search" in remapped and "x Quit" in remapped
+    assert "/ Search" not in remapped and "q Quit" not in remapped
+    narrow = hints(keymap.default_keymap(), 80).plain
+    assert len(narrow) <= 80 and ": Commands" in narrow and "? Help" in narrow
+    assert "$ Sync now" not in narrow

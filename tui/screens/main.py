@@ -1,5 +1,5 @@
 """The main screen: folders | message list over preview, the search bar, a status line
-with sync health, the footer. It holds the Listing on show and keeps it live."""
+with sync health, the key hints. It holds the Listing on show and keeps it live."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from engine.errors import FrontdeskError
@@ -30,6 +30,7 @@ from tui.config import Options
 from tui.messages import OptionsChanged
 from tui.screens.listing_source import ListingSource
 from tui.widgets.folder_tree import FolderRef, FolderTree
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_list import MessageList
 from tui.widgets.preview import Preview
 from tui.widgets.search_bar import SearchBar
@@ -103,7 +104,7 @@ class MainScreen(Screen[None]):
                 yield Preview(id="preview")
         yield SearchBar(id="search")
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self._applied = self.options

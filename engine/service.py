@@ -30,7 +30,7 @@ from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
 from engine.sync.requests import mark_request, request_sync, watch_requests
 from engine.sync.runner import sync_forever, sync_once
-from storage import Store, StoreError, accounts, folder_state, folders, messages, meta
+from storage import Db, Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
 from storage import listing as listing_sql
 from storage import settings as settings_sql
@@ -166,17 +166,15 @@ class LocalService:
     async def list_messages(
         self, agent: Agent, folder_id: int, *, offset: int = 0, limit: int = 200
     ) -> list[MessageSummary]:
-        visible = await self._folder_access(agent, folder_id)
-        return await messages.list_folder(
-            self.store.reader, folder_id=folder_id, account_ids=visible,
-            offset=max(0, offset), limit=max(0, min(limit, 5000)),
-        )
+        """A page of one folder, newest first (NotFoundError when the agent may not see
+        the folder)."""
+        await self._folder_access(agent, folder_id)
+        return await self.list_listing(agent, Listing(scope=f"folder:{folder_id}"),
+                                       offset=offset, limit=min(limit, 5000))
 
     async def count_messages(self, agent: Agent, folder_id: int) -> int:
-        visible = await self._folder_access(agent, folder_id)
-        return await messages.count_folder(
-            self.store.reader, folder_id=folder_id, account_ids=visible
-        )
+        await self._folder_access(agent, folder_id)
+        return await self.count_listing(agent, Listing(scope=f"folder:{folder_id}"))
 
     async def open_message(self, agent: Agent, message_id: int) -> MessageView:
         visible = await visible_accounts(self.store, agent.id)
@@ -248,44 +246,31 @@ class LocalService:
         """Mark a message read or unread; when its account writes read status back, the
         change is queued for the server in the same transaction."""
         visible = await visible_accounts(self.store, agent.id)
-        head = await messages.headers(self.store.reader, message_id=message_id,
-                                      account_ids=visible)
-        if head is None:
-            raise NotFoundError(f"message {message_id} not found")
+        head = await self._head(message_id, visible)
         account = await settings_sql.by_id(self.store.reader, head.account_id)
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
             await messages.set_seen(db, message_id=message_id, seen=seen, account_ids=visible)
-            if (account is not None and account.write_read_status and folder is not None
-                    and head.uid is not None and head.uidvalidity is not None):
-                await enqueue_flags(
-                    db, account_id=account.id, folder=folder.name,
-                    uidvalidity=head.uidvalidity, uids=[head.uid],
-                    add=("\\Seen",) if seen else (),
-                    remove=() if seen else ("\\Seen",), created_by=agent.id,
-                )
-                await mark_request(db)  # the engine writes it to the server now
+            if account is not None and account.write_read_status:
+                await _queue_flag(db, head, folder, "\\Seen", seen, agent)
 
     async def set_flagged(self, agent: Agent, message_id: int, flagged: bool) -> None:
         """Flag or unflag a message; when it is on a server (it has a UID), the change is
         queued for the server in the same transaction."""
-        visible_ids = await visible_accounts(self.store, agent.id)
-        head = await messages.headers(self.store.reader, message_id=message_id,
-                                      account_ids=visible_ids)
-        if head is None:
-            raise NotFoundError(f"message {message_id} not found")
+        visible = await visible_accounts(self.store, agent.id)
+        head = await self._head(message_id, visible)
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
             await messages.set_flagged(db, message_id=message_id, flagged=flagged,
-                                       account_ids=visible_ids)
-            if folder is not None and head.uid is not None and head.uidvalidity is not None:
-                await enqueue_flags(
-                    db, account_id=head.account_id, folder=folder.name,
-                    uidvalidity=head.uidvalidity, uids=[head.uid],
-                    add=("\\Flagged",) if flagged else (),
-                    remove=() if flagged else ("\\Flagged",), created_by=agent.id,
-                )
-                await mark_request(db)  # the engine writes it to the server now
+                                       account_ids=visible)
+            await _queue_flag(db, head, folder, "\\Flagged", flagged, agent)
+
+    async def _head(self, message_id: int, visible: frozenset[int]) -> MessageHeaders:
+        head = await messages.headers(self.store.reader, message_id=message_id,
+                                      account_ids=visible)
+        if head is None:
+            raise NotFoundError(f"message {message_id} not found")
+        return head
 
     async def change_marker(self) -> int:
         """A number that changes whenever anything is committed to the store, by this
@@ -376,3 +361,19 @@ class LocalService:
         if owner is None or owner not in visible:
             raise NotFoundError(f"folder {folder_id} not found")
         return visible
+
+
+async def _queue_flag(
+    db: Db, head: MessageHeaders, folder: FolderState | None, flag: str, on: bool,
+    agent: Agent,
+) -> None:
+    """Queue setting or clearing `flag` on the server, in the caller's transaction, when
+    the message is on a server; the running engine is woken to carry it out now."""
+    if folder is None or head.uid is None or head.uidvalidity is None:
+        return
+    await enqueue_flags(
+        db, account_id=head.account_id, folder=folder.name, uidvalidity=head.uidvalidity,
+        uids=[head.uid], add=(flag,) if on else (), remove=() if on else (flag,),
+        created_by=agent.id,
+    )
+    await mark_request(db)

@@ -25,7 +25,6 @@ SUMMARY_COLUMNS = """
        m.date, m.seen, m.flagged, m.answered, m.has_attachments, m.snippet,
        ca.customer_id, m.parse_error"""
 SUMMARY_JOIN = "LEFT JOIN customer_addresses AS ca ON ca.address = m.from_addr"
-_SUMMARY = f"SELECT {SUMMARY_COLUMNS}, 1 AS thread_count\n  FROM messages AS m\n  {SUMMARY_JOIN}\n"
 
 
 def summary(row: sqlite3.Row) -> MessageSummary:
@@ -225,43 +224,6 @@ async def delete_other_validity(db: Db, *, folder_id: int, uidvalidity: int) -> 
     return await db.execute(
         "DELETE FROM messages WHERE folder_id = ? AND uid IS NOT NULL AND uidvalidity <> ?",
         (folder_id, uidvalidity),
-    )
-
-
-async def list_folder(
-    db: Db, *, folder_id: int, account_ids: Iterable[int], offset: int = 0, limit: int = 200
-) -> list[MessageSummary]:
-    """A page of a folder's messages, newest first."""
-    return await list_folders_merged(db, folder_ids=[folder_id], account_ids=account_ids,
-                                     offset=offset, limit=limit)
-
-
-async def list_folders_merged(
-    db: Db, *, folder_ids: Iterable[int], account_ids: Iterable[int], offset: int = 0,
-    limit: int = 200,
-) -> list[MessageSummary]:
-    """A page of several folders' messages merged, newest first (unified folders)."""
-    rows = await db.fetchall(
-        _SUMMARY
-        + """
-         WHERE m.folder_id IN (SELECT value FROM json_each(?)) AND m.deleted = 0
-           AND m.account_id IN (SELECT value FROM json_each(?))
-         ORDER BY m.date DESC, m.id DESC
-         LIMIT ? OFFSET ?
-        """,
-        (ids_param(folder_ids), ids_param(account_ids), limit, offset),
-    )
-    return [summary(r) for r in rows]
-
-
-async def count_folder(db: Db, *, folder_id: int, account_ids: Iterable[int]) -> int:
-    """How many messages a folder holds (0 when the agent may not see it)."""
-    return int(
-        await db.scalar(
-            "SELECT count(*) FROM messages WHERE folder_id = ? AND deleted = 0 "
-            "AND account_id IN (SELECT value FROM json_each(?))",
-            (folder_id, ids_param(account_ids)),
-        )
     )
 
 

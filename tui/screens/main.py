@@ -459,8 +459,7 @@ class MainScreen(Screen[None]):
         self.engine = "stopped"
 
     def _sync_event(self, event: SyncEvent) -> None:
-        if self.engine != "here":
-            self.engine = "here"
+        self.engine = "here"
         bar = self.query_one(StatusBar)
         if event.event == "folder" and event.total:
             bar.show_progress(f"syncing {event.account}/{event.folder} {event.phase} "

@@ -85,6 +85,12 @@ class SecretBox:
                     f"key file {key_path} does not exist; stored passwords cannot be read "
                     "until it is restored or the passwords are set again"
                 ) from None
+        except SecretError:
+            # Without hard links another process creates the file before it writes the
+            # key: an empty file may be one being created right now.
+            if not _is_empty(key_path):
+                raise
+            return cls(_read_after_lost_race(key_path))
         return cls(_create_key(key_path))
 
     def encrypt(self, plaintext: str, *, context: str) -> bytes:
@@ -237,6 +243,13 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.lstat().st_size == 0
+    except OSError:
+        return False
 
 
 def _read_after_lost_race(path: Path) -> bytes:

@@ -436,3 +436,20 @@ def test_password_command_gets_no_secret_env(monkeypatch: pytest.MonkeyPatch) ->
         set(extra) - set(os.environ) - {"", "PWD", "SHLVL", "_", "OLDPWD", "COLUMNS", "LINES"}
         == set()
     )
+
+
+def test_an_empty_key_file_being_written_is_waited_for(tmp_path: Path) -> None:
+    """Without hard links the creator makes the file before it writes the key; a process
+    opening the store at that moment waits for the key instead of calling it damaged."""
+    key_path = tmp_path / "frontdesk.db.key"
+    other = tmp_path / "other.key"
+    SecretBox.open(other)  # a valid key file to copy in, as the creator would write it
+    key_path.touch(mode=0o600)
+    key_path.chmod(0o600)
+    writer = threading.Timer(0.3, lambda: key_path.write_bytes(other.read_bytes()))
+    writer.start()
+    try:
+        box = SecretBox.open(key_path)
+    finally:
+        writer.join()
+    assert box.decrypt(SecretBox.open(other).encrypt("x", context=CTX), context=CTX) == "x"

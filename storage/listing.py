@@ -5,8 +5,9 @@ row per thread (a message without a thread is its own row): the thread's newest 
 among those the filter keeps, with `thread_count` = how many of its messages it keeps.
 
 Every statement filters by the account ids in the filter. Paging walks a covering index
-(migration 0003) and reads table rows only for the page returned, so deep pages and
-counts stay fast on large folders.
+(migrations 0003 and 0004) and reads table rows only for the page returned, so deep pages
+and counts stay fast on large folders. A count with a full-text match is driven by the
+search index instead: its matches are fewer than the rows an index walk would visit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from storage.records import MessageSummary
 _DATE_INDEX = "messages_list_date"
 _FOLDER_INDEX = "messages_list_folder"
 _THREAD_INDEX = "messages_list_thread"
+_TEXT_INDEX = "messages_list_text"
 _ORDER = "ORDER BY m.date DESC, m.id DESC"
 
 
@@ -121,7 +123,16 @@ class _Conditions:
 
     def index(self) -> str:
         """The covering index that walks this filter's rows in list order."""
+        if self._text:
+            return _TEXT_INDEX
         return _FOLDER_INDEX if self.one_folder else _DATE_INDEX
+
+    def source(self) -> str:
+        """messages AS m, with the index a count should read it by: none when a
+        full-text match narrows the rows (SQLite then starts from the match)."""
+        if "match" in self.params:
+            return "messages AS m"
+        return f"messages AS m INDEXED BY {self.index()}"
 
     def where(self, a: str) -> str:
         """The filter as a condition on rows of alias `a`."""
@@ -171,10 +182,10 @@ async def count(db: Db, f: ListingFilter, *, threads: bool = False) -> int:
     """How many rows the listing holds (threads, in conversation mode)."""
     c = _Conditions(f)
     if threads:
-        sql = (f"SELECT count(DISTINCT coalesce(m.thread_id, -m.id)) FROM messages AS m "
-               f"INDEXED BY {c.index()} WHERE {c.where('m')}")
+        sql = (f"SELECT count(DISTINCT coalesce(m.thread_id, -m.id)) FROM {c.source()} "
+               f"WHERE {c.where('m')}")
     else:
-        sql = f"SELECT count(*) {c.rows(False)}"
+        sql = f"SELECT count(*) FROM {c.source()} WHERE {c.where('m')}"
     return int(await db.scalar(sql, c.params))
 
 

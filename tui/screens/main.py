@@ -100,7 +100,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield FolderTree(id="folders")
             with Vertical(id="reading"):
-                yield MessageList(id="messages")
+                yield MessageList(id="messages", on_loaded=self._list_loaded)
                 yield Preview(id="preview")
         yield SearchBar(id="search")
         yield StatusBar(id="status")
@@ -202,10 +202,9 @@ class MainScreen(Screen[None]):
         self.query_one(SearchBar).close()
         self._show_listing(select=select)
 
-    @on(MessageList.Loaded)
-    def _list_loaded(self, event: MessageList.Loaded) -> None:
-        self._show_summary(event.total)
-        if event.total == 0:
+    def _list_loaded(self, total: int, reloaded: bool) -> None:
+        self._show_summary(total)
+        if total == 0:
             self._cancel_read_timer()
             note = ("No messages match." if self.search is not None
                     else "This folder is empty.")

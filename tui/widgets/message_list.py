@@ -110,16 +110,16 @@ class MessageList(ScrollView, can_focus=True):
             super().__init__()
             self.message_id = message_id
 
-    class Loaded(Message):
-        """A listing was shown, or shown again after the store changed."""
-
-        def __init__(self, total: int, reloaded: bool) -> None:
-            super().__init__()
-            self.total = total
-            self.reloaded = reloaded
-
-    def __init__(self, *, id: str | None = None, page_size: int | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, page_size: int | None = None,
+        on_loaded: Callable[[int, bool], None] | None = None,
+    ) -> None:
+        """`on_loaded(total, reloaded)` is called when a listing is shown, or shown again
+        after the store changed, before the new rows are painted: what it changes on
+        screen (a status line) goes out in the same frame as the rows. A message would
+        be handled a frame later."""
         super().__init__(id=id)
+        self._on_loaded = on_loaded
         self.total = 0
         self.cursor_row = 0
         self._badges: dict[int, str] = {}
@@ -245,7 +245,8 @@ class MessageList(ScrollView, can_focus=True):
         self.scroll_to(y=first, animate=False, force=True)
         if not keep or changed or self._visible_rows() != before:
             self.refresh()
-        self.post_message(self.Loaded(total, reloaded=keep))
+        if self._on_loaded is not None:
+            self._on_loaded(total, keep)
         self._announce(force=not keep)
         if not keep:
             self._ensure_pages()

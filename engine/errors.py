@@ -29,6 +29,16 @@ class InvalidInputError(FrontdeskError):
     """An argument from the person is not acceptable."""
 
 
+class ConflictError(FrontdeskError):
+    """The action would take something that belongs to another record (an address paired
+    to another customer): the person must choose to move it, or stop."""
+
+
+class GoneError(NotFoundError):
+    """The message was there a moment ago: another agent deleted or moved it, or it
+    vanished from the server. Nothing was changed."""
+
+
 class ImapError(FrontdeskError):
     """Talking to an IMAP server failed."""
 

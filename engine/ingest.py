@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from engine.conversations import ThreadKeys, plan_threads
 from engine.mime import Attachment, Envelope, parse_envelope, summarise_body
-from storage import Db, Store, messages, threads
+from storage import Db, Store, deny, messages, threads
 from storage.raw_codec import compress
 from storage.records import BodyUpdate, NewMessage
 
@@ -50,7 +50,8 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Denied:
-    """Senders whose mail is not imported."""
+    """Senders whose mail is not imported: these addresses, and these domains with every
+    subdomain of them (the rule of storage/deny.py, which hides stored mail)."""
 
     addresses: frozenset[str] = frozenset()
     domains: frozenset[str] = frozenset()
@@ -59,7 +60,16 @@ class Denied:
         addr = address.strip().lower()
         if not addr:
             return False
-        return addr in self.addresses or addr.rpartition("@")[2] in self.domains
+        if addr in self.addresses:
+            return True
+        _, at, domain = addr.rpartition("@")
+        if not at or not self.domains:
+            return False
+        labels = domain.split(".")
+        return any(".".join(labels[n:]) in self.domains for n in range(len(labels)))
+
+    def __or__(self, other: Denied) -> Denied:
+        return Denied(self.addresses | other.addresses, self.domains | other.domains)
 
 
 def iso_utc(value: datetime) -> str:
@@ -155,9 +165,14 @@ async def store_prepared(
     """Store prepared messages of one folder in one transaction; return the new ids.
 
     Idempotent: messages whose (folder, uidvalidity, uid) is already stored are skipped,
-    so a batch interrupted and fetched again converges. Denied senders are skipped.
+    so a batch interrupted and fetched again converges. Senders on the account's deny
+    list (and in `denied`) are skipped.
     """
     async with store.transaction() as db:
+        # The deny list is read in the transaction that stores: a block committed while a
+        # sync pass runs applies from the next batch on, and one committed after this batch
+        # hides what it stored. A list read once per pass would let blocked mail in.
+        rules = Denied(*await deny.rules_for(db, account_id)) | (denied or Denied())
         by_validity: dict[int, list[int]] = {}
         for p in prepared:
             if p.item.uid is not None and p.item.uidvalidity is not None:
@@ -171,7 +186,7 @@ async def store_prepared(
         fresh = [
             p for p in prepared
             if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-            and not (denied and denied.blocks(p.envelope.sender.addr))
+            and not rules.blocks(p.envelope.sender.addr)
         ]
         keys = [
             ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,

@@ -9,16 +9,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.mime import Attachment
-from storage.records import Account, Agent, Folder, MessageSummary
+from storage.records import (
+    Account,
+    Agent,
+    BlockEntry,
+    Case,
+    Customer,
+    Folder,
+    Lead,
+    MessageSummary,
+)
 
 __all__ = [
     "Account",
     "Agent",
     "Attachment",
+    "BlockEntry",
+    "Case",
+    "Conversion",
+    "Customer",
     "Folder",
+    "Lead",
+    "MessageRemoved",
     "MessageSummary",
     "MessageView",
+    "SenderCard",
     "StoreInfo",
+    "Timeline",
 ]
 
 
@@ -46,3 +63,48 @@ class StoreInfo:
     path: str
     agent: Agent
     demo: bool
+
+
+@dataclass(frozen=True)
+class SenderCard:
+    """The sender of a message, as the triage actions need it: the display name parsed
+    into a customer name, the address and its domain, and the customer it belongs to."""
+
+    message_id: int
+    account_id: int
+    name: str  # from the display name; the address's local part when there is none
+    address: str  # lower-cased; "" when the message has no usable sender
+    domain: str
+    customer: Customer | None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What converting a thread made, or found already made (created False)."""
+
+    kind: str  # lead | case
+    id: int
+    label: str  # the case number, or the lead's name
+    created: bool
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A customer's mail across the accounts the agent may see, newest first, with the
+    cases and leads the agent may see."""
+
+    customer: Customer
+    messages: tuple[MessageSummary, ...]
+    total: int  # how many messages in all (messages holds one page)
+    cases: tuple[Case, ...]
+    leads: tuple[Lead, ...]
+
+
+@dataclass(frozen=True)
+class MessageRemoved:
+    """What became of a message: moved to `folder` (its name), or, with folder None,
+    deleted for good. `job_id` is the queued server job (None: not on a server)."""
+
+    message_id: int
+    folder: str | None
+    job_id: int | None

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from engine import account_admin
+from engine import account_admin, blocking, cases, customers, message_actions
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec
 from engine.errors import FrontdeskError, NotFoundError, StoreOpenError
@@ -23,7 +24,21 @@ from engine.jobs.queue import enqueue_flags
 from engine.listing import Listing
 from engine.lock import EngineLock
 from engine.mime import parse_body
-from engine.models import Account, Agent, Folder, MessageSummary, MessageView, StoreInfo
+from engine.models import (
+    Account,
+    Agent,
+    BlockEntry,
+    Case,
+    Conversion,
+    Customer,
+    Folder,
+    MessageRemoved,
+    MessageSummary,
+    MessageView,
+    SenderCard,
+    StoreInfo,
+    Timeline,
+)
 from engine.search.scope import build_filter, visible
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
@@ -125,6 +140,63 @@ class Service(Protocol):
     async def status(self, agent: Agent, *, counts: bool = True) -> list[AccountHealth]: ...
 
     async def request_sync(self, agent: Agent) -> None: ...
+
+
+    # Triage: customers, blocking, conversion, cases, delete and archive. Each action
+    # writes an audit-log row in the transaction that makes it.
+
+    async def sender_of(self, agent: Agent, message_id: int) -> SenderCard: ...
+
+    async def find_customers(
+        self, agent: Agent, query: str = "", *, limit: int = 50
+    ) -> list[Customer]: ...
+
+    async def customer(self, agent: Agent, customer_id: int) -> Customer: ...
+
+    async def add_customer(
+        self, agent: Agent, *, name: str, company: str = "",
+        addresses: Sequence[str] = (), notes: str = "", move: bool = False,
+    ) -> Customer: ...
+
+    async def pair_address(
+        self, agent: Agent, address: str, customer_id: int, *, move: bool = False
+    ) -> Customer: ...
+
+    async def pair_sender(
+        self, agent: Agent, message_id: int, customer_id: int, *, move: bool = False
+    ) -> Customer: ...
+
+    async def customer_timeline(
+        self, agent: Agent, customer_id: int, *, offset: int = 0, limit: int = 200
+    ) -> Timeline: ...
+
+    async def block(
+        self, agent: Agent, kind: str, value: str, *, account: str | None = None
+    ) -> BlockEntry: ...
+
+    async def block_sender(self, agent: Agent, message_id: int, kind: str) -> BlockEntry: ...
+
+    async def unblock(self, agent: Agent, entry_id: int) -> BlockEntry: ...
+
+    async def list_blocks(self, agent: Agent) -> list[BlockEntry]: ...
+
+    async def convert(self, agent: Agent, message_id: int, kind: str) -> Conversion: ...
+
+    async def list_cases(self, agent: Agent, *, status: str | None = None) -> list[Case]: ...
+
+    async def case(self, agent: Agent, ref: str) -> Case: ...
+
+    async def set_case_status(self, agent: Agent, ref: str, status: str) -> Case: ...
+
+    async def case_messages(self, agent: Agent, ref: str) -> list[MessageSummary]: ...
+
+    async def delete_message(
+        self, agent: Agent, message_id: int, *, seen_in: int | None = None
+    ) -> MessageRemoved: ...
+
+    async def archive_message(
+        self, agent: Agent, message_id: int, *, seen_in: int | None = None
+    ) -> MessageRemoved: ...
 
     async def close(self) -> None: ...
 
@@ -354,6 +426,109 @@ class LocalService:
         left at 0 (they read every message row: the console's status line polls this)."""
         return [await account_health(self.store, a, counts=counts)
                 for a in await account_admin.list_accounts(self.store, agent.id)]
+
+    # Triage
+
+    async def sender_of(self, agent: Agent, message_id: int) -> SenderCard:
+        """Who sent a message, parsed for "add customer" and "block"; with the customer
+        the address belongs to. NotFoundError when the agent cannot see the message."""
+        return await customers.sender_of(self.store, agent, message_id)
+
+    async def find_customers(
+        self, agent: Agent, query: str = "", *, limit: int = 50
+    ) -> list[Customer]:
+        """Customers whose name, company or an address matches `query` (fuzzy: the
+        query's characters in order), best match first; every customer by name when
+        the query is empty."""
+        return await customers.find(self.store, agent, query, limit=limit)
+
+    async def customer(self, agent: Agent, customer_id: int) -> Customer:
+        return await customers.get(self.store, agent, customer_id)
+
+    async def add_customer(
+        self, agent: Agent, *, name: str, company: str = "",
+        addresses: Sequence[str] = (), notes: str = "", move: bool = False,
+    ) -> Customer:
+        """Create a customer owning `addresses`. An address paired to another customer
+        raises ConflictError, unless `move` takes it from that customer."""
+        return await customers.add(self.store, agent, name=name, company=company,
+                                   addresses=addresses, notes=notes, move=move)
+
+    async def pair_address(
+        self, agent: Agent, address: str, customer_id: int, *, move: bool = False
+    ) -> Customer:
+        """Give `address` to a customer: its mail, past and future, is that customer's.
+        Paired to another customer: ConflictError, unless `move`."""
+        return await customers.pair(self.store, agent, address, customer_id, move=move)
+
+    async def pair_sender(
+        self, agent: Agent, message_id: int, customer_id: int, *, move: bool = False
+    ) -> Customer:
+        """pair_address with the sender of a message the agent can see."""
+        card = await customers.sender_of(self.store, agent, message_id)
+        return await customers.pair(self.store, agent, card.address, customer_id, move=move)
+
+    async def customer_timeline(
+        self, agent: Agent, customer_id: int, *, offset: int = 0, limit: int = 200
+    ) -> Timeline:
+        """Every message to or from the customer in the accounts the agent may see,
+        newest first, with the cases and leads the agent may see."""
+        return await customers.timeline(self.store, agent, customer_id, offset=offset,
+                                        limit=max(0, min(limit, MAX_PAGE)))
+
+    async def block(
+        self, agent: Agent, kind: str, value: str, *, account: str | None = None
+    ) -> BlockEntry:
+        """Deny an address or a domain on one account (by name), or on every account
+        (admins only). Stored mail from it is hidden; new mail is not imported."""
+        return await blocking.block(self.store, agent, kind, value, account=account)
+
+    async def block_sender(self, agent: Agent, message_id: int, kind: str) -> BlockEntry:
+        """Block the sender's address, or its whole domain, on the message's account."""
+        return await blocking.block_sender(self.store, agent, message_id, kind)
+
+    async def unblock(self, agent: Agent, entry_id: int) -> BlockEntry:
+        """Remove a deny-list entry: the mail it hid is shown again."""
+        return await blocking.unblock(self.store, agent, entry_id)
+
+    async def list_blocks(self, agent: Agent) -> list[BlockEntry]:
+        """The deny-list entries of the accounts the agent may see, and the global ones."""
+        return await blocking.entries(self.store, agent)
+
+    async def convert(self, agent: Agent, message_id: int, kind: str) -> Conversion:
+        """Convert the message's thread to a lead or a case, built from the thread's
+        first message; converting again returns what the first conversion made."""
+        return await cases.convert(self.store, agent, message_id, kind)
+
+    async def list_cases(self, agent: Agent, *, status: str | None = None) -> list[Case]:
+        return await cases.list_cases(self.store, agent, status=status)
+
+    async def case(self, agent: Agent, ref: str) -> Case:
+        """A case by number ("C-000012") or id."""
+        return await cases.get(self.store, agent, ref)
+
+    async def set_case_status(self, agent: Agent, ref: str, status: str) -> Case:
+        """Close, reopen or set a case pending."""
+        return await cases.set_status(self.store, agent, ref, status)
+
+    async def case_messages(self, agent: Agent, ref: str) -> list[MessageSummary]:
+        """The messages of a case's threads that the agent may see, oldest first."""
+        return await cases.case_messages(self.store, agent, ref)
+
+    async def delete_message(
+        self, agent: Agent, message_id: int, *, seen_in: int | None = None
+    ) -> MessageRemoved:
+        """Move a message to its account's Trash (or delete it for good when it is in
+        Trash already or there is none): in the store at once, on the server through a
+        durable job. `seen_in`: the folder the agent saw it in; when it is no longer
+        there (another agent moved it meanwhile), GoneError and nothing changes."""
+        return await message_actions.delete(self.store, agent, message_id, seen_in=seen_in)
+
+    async def archive_message(
+        self, agent: Agent, message_id: int, *, seen_in: int | None = None
+    ) -> MessageRemoved:
+        """Move a message to its account's Archive folder, as delete_message does."""
+        return await message_actions.archive(self.store, agent, message_id, seen_in=seen_in)
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -14,14 +14,16 @@ _ROLE_ORDER = """CASE role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' 
 
 
 async def list_visible(db: Db, account_ids: Iterable[int]) -> list[Folder]:
-    """Folders of the given accounts with their total and unread counts."""
+    """Folders of the given accounts with their total and unread counts (deleted and
+    blocked mail not counted)."""
     rows = await db.fetchall(
         f"""
         SELECT f.id, f.account_id, f.name, f.role,
                count(m.id) AS total,
                coalesce(sum(m.seen = 0), 0) AS unread
           FROM folders AS f
-          LEFT JOIN messages AS m ON m.folder_id = f.id AND m.deleted = 0
+          LEFT JOIN messages AS m
+                 ON m.folder_id = f.id AND m.deleted = 0 AND m.blocked = 0
          WHERE f.account_id IN (SELECT value FROM json_each(?))
          GROUP BY f.id
          ORDER BY f.account_id, {_ROLE_ORDER}, f.name COLLATE NOCASE

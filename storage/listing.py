@@ -4,10 +4,11 @@ A listing is ordered newest first (date DESC, id DESC). In conversation mode it 
 row per thread (a message without a thread is its own row): the thread's newest message
 among those the filter keeps, with `thread_count` = how many of its messages it keeps.
 
-Every statement filters by the account ids in the filter. Paging walks a covering index
-(migrations 0003 and 0004) and reads table rows only for the page returned, so deep pages
-and counts stay fast on large folders. A count with a full-text match is driven by the
-search index instead: its matches are fewer than the rows an index walk would visit.
+Every statement filters by the account ids in the filter, and leaves deleted and blocked
+mail out. Paging walks a covering index (migrations 0003 and 0004, rebuilt with `blocked`
+by 0005) and reads table rows only for the page returned, so deep pages and counts stay
+fast on large folders. A count with a full-text match is driven by the search index
+instead: its matches are fewer than the rows an index walk would visit.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class _Conditions:
     def where(self, a: str) -> str:
         """The filter as a condition on rows of alias `a`."""
         terms = [f"{a}.account_id IN (SELECT value FROM json_each(:accounts))",
-                 f"{a}.deleted = 0"]
+                 f"{a}.deleted = 0", f"{a}.blocked = 0"]
         if self.one_folder:
             terms.append(f"{a}.folder_id = :folder")
         elif "folders" in self.params:

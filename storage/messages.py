@@ -5,8 +5,10 @@ Every read takes the set of account ids the acting agent may see and filters by 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from storage.access import ids_param
 from storage.db import Db
@@ -309,3 +311,184 @@ async def search_ids(db: Db, *, match: str, account_ids: Iterable[int], limit: i
         (match, ids_param(account_ids), limit),
     )
     return [int(r[0]) for r in rows]
+
+
+# -- delete and archive ----------------------------------------------------------------------
+# A message moved or deleted by an agent leaves its server key (folder, uidvalidity, uid)
+# at once: the row moves to the destination folder, or is marked deleted, with uid and
+# uidvalidity cleared, so no sync of the source folder can touch it again. The job that
+# carries the change out on the server records the new key (or forgets the row).
+
+
+@dataclass(frozen=True)
+class ActionTarget:
+    """What delete and archive need to know of one message."""
+
+    id: int
+    account_id: int
+    folder_id: int
+    uidvalidity: int | None
+    uid: int | None
+    message_id: str | None
+    deleted: bool
+
+
+async def action_target(
+    db: Db, *, message_id: int, account_ids: Iterable[int]
+) -> ActionTarget | None:
+    """One message, if the agent may see it (deleted or not)."""
+    row = await db.fetchone(
+        "SELECT id, account_id, folder_id, uidvalidity, uid, message_id, deleted "
+        "FROM messages WHERE id = ? AND account_id IN (SELECT value FROM json_each(?))",
+        (message_id, ids_param(account_ids)),
+    )
+    if row is None:
+        return None
+    return ActionTarget(
+        id=row["id"], account_id=row["account_id"], folder_id=row["folder_id"],
+        uidvalidity=row["uidvalidity"], uid=row["uid"], message_id=row["message_id"],
+        deleted=bool(row["deleted"]),
+    )
+
+
+async def in_transit(db: Db, *, message_id: int, kinds: Sequence[str]) -> bool:
+    """Whether a queued job of one of `kinds` (a move or an expunge of this message) has
+    not reached the server yet."""
+    found = await db.scalar(
+        "SELECT 1 FROM jobs WHERE state IN ('pending', 'running') "
+        "AND kind IN (SELECT value FROM json_each(?)) "
+        "AND json_extract(payload, '$.row') = ? LIMIT 1",
+        (json.dumps(list(kinds)), message_id),
+    )
+    return found is not None
+
+
+async def move_to_folder(db: Db, *, message_id: int, folder_id: int) -> None:
+    """Put a message in another folder of its account, without a server key until the
+    server gives it one (place_moved)."""
+    await db.execute(
+        "UPDATE messages SET folder_id = ?, uidvalidity = NULL, uid = NULL, modseq = NULL "
+        "WHERE id = ?",
+        (folder_id, message_id),
+    )
+
+
+async def mark_deleted(db: Db, *, message_id: int) -> None:
+    """Hide a message for good (listings skip deleted rows); it leaves its server key, so
+    a flag sync cannot bring it back before its expunge job forgets the row."""
+    await db.execute(
+        "UPDATE messages SET deleted = 1, uidvalidity = NULL, uid = NULL, modseq = NULL "
+        "WHERE id = ?",
+        (message_id,),
+    )
+
+
+async def place_moved(
+    db: Db, *, message_id: int, folder_id: int, uidvalidity: int, uid: int
+) -> bool:
+    """Record the server key a moved message got in its new folder. A row the sync stored
+    for that key meanwhile is the same message: it gives way to the moved row. A row that
+    already has a key (a sync recognised it first) keeps it. True when recorded."""
+    placed = await db.scalar(
+        "SELECT 1 FROM messages WHERE id = ? AND folder_id = ? AND uid IS NULL",
+        (message_id, folder_id),
+    )
+    if placed is None:
+        return False
+    await db.execute(
+        "DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ? AND id <> ?",
+        (folder_id, uidvalidity, uid, message_id),
+    )
+    await db.execute(
+        "UPDATE messages SET uidvalidity = ?, uid = ? WHERE id = ?",
+        (uidvalidity, uid, message_id),
+    )
+    return True
+
+
+async def forget_moved(db: Db, *, message_id: int, folder_id: int, if_synced: bool) -> bool:
+    """Remove a moved message that has no server key: it is not on the server any more,
+    or (with `if_synced`) its folder's sync will store it again under its real key, and
+    only then when that folder is synced. True when removed."""
+    synced = " AND EXISTS (SELECT 1 FROM folders WHERE id = ? AND sync_enabled = 1)"
+    params: tuple[int, ...] = (message_id, folder_id)
+    sql = "DELETE FROM messages WHERE id = ? AND folder_id = ? AND uid IS NULL"
+    if if_synced:
+        sql += synced
+        params += (folder_id,)
+    return await db.execute(sql, params) > 0
+
+
+async def forget_deleted(db: Db, *, message_id: int) -> bool:
+    """Remove a message marked deleted once its expunge is done on the server."""
+    return await db.execute(
+        "DELETE FROM messages WHERE id = ? AND deleted = 1 AND uid IS NULL", (message_id,)
+    ) > 0
+
+
+async def restore_moved(
+    db: Db, *, message_id: int, moved_to: int, folder_id: int, uidvalidity: int, uid: int
+) -> bool:
+    """Undo a move the server never made: the message is back in `folder_id` under its
+    old key, unless that folder changed UIDVALIDITY or the key is taken (the sync then
+    holds the truth). True when restored."""
+    return await db.execute(
+        """
+        UPDATE messages SET folder_id = :folder, uidvalidity = :validity, uid = :uid
+         WHERE id = :id AND folder_id = :moved_to AND uid IS NULL
+           AND EXISTS (SELECT 1 FROM folders WHERE id = :folder
+                        AND (uidvalidity IS NULL OR uidvalidity = :validity))
+           AND NOT EXISTS (SELECT 1 FROM messages WHERE folder_id = :folder
+                            AND uidvalidity = :validity AND uid = :uid)
+        """,
+        {"folder": folder_id, "validity": uidvalidity, "uid": uid, "id": message_id,
+         "moved_to": moved_to},
+    ) > 0
+
+
+async def restore_deleted(
+    db: Db, *, message_id: int, folder_id: int, uidvalidity: int, uid: int
+) -> bool:
+    """Undo a delete the server never made (as restore_moved). True when restored."""
+    return await db.execute(
+        """
+        UPDATE messages SET deleted = 0, uidvalidity = :validity, uid = :uid
+         WHERE id = :id AND folder_id = :folder AND deleted = 1 AND uid IS NULL
+           AND EXISTS (SELECT 1 FROM folders WHERE id = :folder
+                        AND (uidvalidity IS NULL OR uidvalidity = :validity))
+           AND NOT EXISTS (SELECT 1 FROM messages WHERE folder_id = :folder
+                            AND uidvalidity = :validity AND uid = :uid)
+        """,
+        {"folder": folder_id, "validity": uidvalidity, "uid": uid, "id": message_id},
+    ) > 0
+
+
+async def unplaced_message_ids(db: Db, *, folder_id: int) -> set[str]:
+    """Message-IDs of messages moved into a folder whose server key is not recorded yet."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT message_id FROM messages WHERE folder_id = ? AND uid IS NULL "
+        "AND deleted = 0 AND message_id IS NOT NULL",
+        (folder_id,),
+    )
+    return {str(r[0]) for r in rows}
+
+
+async def adopt_uids(
+    db: Db, *, folder_id: int, uidvalidity: int, found: Sequence[tuple[int, str]]
+) -> int:
+    """Give server keys met by a sync, as (uid, Message-ID), to messages moved into the
+    folder without one, so the sync does not store them a second time. Return how many
+    rows took a key."""
+    before = db.total_changes()
+    await db.executemany(
+        """
+        UPDATE messages SET uidvalidity = :validity, uid = :uid
+         WHERE id = (SELECT id FROM messages WHERE folder_id = :folder AND uid IS NULL
+                        AND deleted = 0 AND message_id = :mid ORDER BY id LIMIT 1)
+           AND NOT EXISTS (SELECT 1 FROM messages WHERE folder_id = :folder
+                            AND uidvalidity = :validity AND uid = :uid)
+        """,
+        ({"validity": uidvalidity, "uid": uid, "folder": folder_id, "mid": mid}
+         for uid, mid in found),
+    )
+    return db.total_changes() - before

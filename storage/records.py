@@ -214,3 +214,61 @@ class Job:
     max_attempts: int
     next_attempt_at: str
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer of the team: shared by every agent (a CRM record, not mail)."""
+
+    id: int
+    name: str
+    company: str
+    notes: str
+    addresses: tuple[str, ...]  # lower-cased, sorted
+    created_by: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: int
+    name: str
+    email: str
+    company: str
+    status: str  # new | contacted | qualified | lost | won
+    customer_id: int | None
+    thread_id: int | None
+    source_message_id: int | None
+    created_by: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    number: str  # "C-000123"
+    subject: str
+    status: str  # open | pending | closed
+    priority: str  # low | normal | high | urgent
+    assignee_id: int | None
+    assignee: str  # the assignee's agent name; "" when unassigned
+    customer_id: int | None
+    source_message_id: int | None
+    thread_ids: tuple[int, ...]
+    created_by: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class BlockEntry:
+    """A deny-list entry: mail from it is not imported, and stored mail from it is hidden."""
+
+    id: int
+    account_id: int | None  # None: every account
+    account: str  # the account's name; "" for every account
+    kind: str  # address | domain
+    value: str  # lower-cased
+    created_by: int | None
+    created_at: str
+    changed: int = 0  # stored messages this block hid, or this unblock showed again

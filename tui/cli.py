@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
-from tui.commands import accounts, mail, sync
+from tui.commands import accounts, blocks, cases, customers, mail, sync
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(commands, common)
     sync.register(commands, common)
     mail.register(commands, common)
+    cases.register(commands, common)
+    customers.register(commands, common)
+    blocks.register(commands, common)
     return parser
 
 
@@ -135,6 +138,12 @@ HEADLESS: dict[str, Command] = {
     "status": sync.run_status,
     "list": mail.run_list,
     "show": mail.run_show,
+    "delete": mail.run_delete,
+    "archive": mail.run_archive,
+    "convert": cases.run_convert,
+    "case": cases.run_case,
+    "customer": customers.run,
+    "block": blocks.run,
 }
 
 

@@ -1,29 +1,34 @@
 """Carrying out queued server effects, with retries and backoff.
 
 Jobs are idempotent (setting a flag twice is harmless; a job whose folder changed its
-UIDVALIDITY is dropped, its UIDs no longer naming those messages), so a job interrupted
-mid-way is simply run again.
+UIDVALIDITY is dropped, its UIDs no longer naming those messages; a move finds a message
+an earlier attempt already moved), so a job interrupted mid-way is simply run again.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Awaitable, Callable
 
 from engine.errors import ImapConnectError
 from engine.imap.connection import ImapConnection
-from engine.jobs.queue import FLAGS
+from engine.jobs import moves
+from engine.jobs.outcome import JobRejected, Outcome
+from engine.jobs.queue import EXPUNGE, FLAGS, MOVE
 from engine.sync import imap_ops as ops
-from storage import Store
+from storage import Db, Store
 from storage import jobs as jobs_sql
 from storage.records import Job
 
-Handler = Callable[[ImapConnection, Job], Awaitable[str | None]]
+__all__ = ["HANDLERS", "MAX_DELAY_SECONDS", "JobRejected", "backoff_seconds", "run_due_jobs"]
+
+Handler = Callable[[ImapConnection, Job], Awaitable[Outcome | None]]
+# Store changes that undo what the agent saw at once, for a job that failed for good.
+Undo = Callable[[Db, Job], Awaitable[None]]
 MAX_DELAY_SECONDS = 3600
 
-
-class JobRejected(Exception):
-    """The job can never succeed; it is marked failed, not retried."""
+log = logging.getLogger(__name__)
 
 
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
@@ -32,7 +37,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return base * (rng or random).uniform(0.5, 1.5)
 
 
-async def _flags(conn: ImapConnection, job: Job) -> str | None:
+async def _flags(conn: ImapConnection, job: Job) -> Outcome | None:
     p = job.payload
     try:
         folder = str(p["folder"])
@@ -48,7 +53,27 @@ async def _flags(conn: ImapConnection, job: Job) -> str | None:
     return None
 
 
-HANDLERS: dict[str, Handler] = {FLAGS: _flags}
+HANDLERS: dict[str, Handler] = {
+    FLAGS: _flags,
+    MOVE: moves.run_move,
+    EXPUNGE: moves.run_expunge,
+}
+UNDO: dict[str, Undo] = {
+    MOVE: moves.undo_move,
+    EXPUNGE: moves.undo_expunge,
+}
+
+
+async def _failed_for_good(db: Db, job: Job) -> None:
+    undo = UNDO.get(job.kind)
+    if undo is not None:
+        await undo(db, job)
+
+
+async def _retry(db: Db, job: Job, *, error: str, delay_seconds: float) -> None:
+    state = await jobs_sql.retry_later(db, job.id, error=error, delay_seconds=delay_seconds)
+    if state == "failed":
+        await _failed_for_good(db, job)
 
 
 async def run_due_jobs(store: Store, conn: ImapConnection, account_id: int) -> int:
@@ -65,24 +90,28 @@ async def run_due_jobs(store: Store, conn: ImapConnection, account_id: int) -> i
             try:
                 if handler is None:
                     raise JobRejected(f"unknown job kind {job.kind!r}")
-                await handler(conn, job)
+                outcome = await handler(conn, job)
             except JobRejected as exc:
                 async with store.transaction() as db:
                     await jobs_sql.fail(db, job.id, error=str(exc))
+                    await _failed_for_good(db, job)
             except ImapConnectError as exc:
                 # The connection is gone: this job and the unstarted rest wait for later.
                 async with store.transaction() as db:
-                    await jobs_sql.retry_later(db, job.id, error=str(exc),
-                                               delay_seconds=backoff_seconds(job.attempts))
+                    await _retry(db, job, error=str(exc),
+                                 delay_seconds=backoff_seconds(job.attempts))
                     for rest in batch[index + 1:]:
-                        await jobs_sql.retry_later(db, rest.id, error="not started",
-                                                   delay_seconds=0)
+                        await _retry(db, rest, error="not started", delay_seconds=0)
                 raise
             except Exception as exc:  # recorded on the job and retried later
                 async with store.transaction() as db:
-                    await jobs_sql.retry_later(db, job.id, error=str(exc)[:500],
-                                               delay_seconds=backoff_seconds(job.attempts))
+                    await _retry(db, job, error=str(exc)[:500],
+                                 delay_seconds=backoff_seconds(job.attempts))
             else:
                 async with store.transaction() as db:
+                    if outcome is not None and outcome.record is not None:
+                        await outcome.record(db)
                     await jobs_sql.finish(db, job.id)
+                if outcome is not None and outcome.note:
+                    log.info("job %d (%s): %s", job.id, job.kind, outcome.note)
                 succeeded += 1

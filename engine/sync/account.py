@@ -16,7 +16,7 @@ from engine.sync import imap_ops as ops
 from engine.sync.cpu import CpuPool
 from engine.sync.folder import FolderResult, FolderSync
 from engine.sync.progress import Progress, SyncEvent
-from storage import Store, deny
+from storage import Store
 from storage import folder_state as folder_sql
 from storage import settings as settings_sql
 from storage.folder_state import DiscoveredFolder
@@ -60,9 +60,10 @@ async def sync_account(
             f for f in await folder_sql.of_account(store.reader, account.id)
             if f.sync_enabled and f.present and f.selectable and (only is None or f.name in only)
         ]
-        denied = Denied(*await deny.rules_for(store.reader, account.id))
+        # No snapshot of the deny list here: each storing transaction reads the current
+        # one (engine.ingest.store_prepared), so a block or unblock applies mid-pass.
         syncers = [
-            FolderSync(store, conn, account, f, cpu=cpu, progress=progress, denied=denied,
+            FolderSync(store, conn, account, f, cpu=cpu, progress=progress, denied=Denied(),
                        condstore=condstore, qresync=qresync)
             for f in folders
         ]

@@ -174,6 +174,8 @@ class FolderSync:
         done = 0
         nbytes = 0
         until = self.folder.initial_until
+        moved_here = await messages.unplaced_message_ids(self.store.reader,
+                                                         folder_id=self.folder.id)
         self._event("headers", 0, total)
 
         async def fetch(batch: list[int]) -> list[ops.Fetched]:
@@ -200,6 +202,8 @@ class FolderSync:
                 if self.account.mark_read_on_import:
                     await self._mark_read_on_server(db, stored_uids)
 
+            if moved_here:
+                await self._adopt_moved(prepared, moved_here)
             stored = await store_headers(
                 self.store, account_id=self.account.id, folder_id=self.folder.id,
                 prepared=prepared, denied=self.denied, after=save,
@@ -211,6 +215,21 @@ class FolderSync:
 
         await pipelined(by_count(uids, HEADER_BATCH), fetch, prepare, store,
                         parallel=self.cpu.processes)
+
+    async def _adopt_moved(self, prepared: list[Prepared], moved_here: set[str]) -> None:
+        """Mail an agent moved here (delete, archive) waits in the store without a UID
+        until its job records one. When this sync meets such a message first (the job was
+        interrupted after the server moved it), the waiting row takes the UID, and the
+        store below skips it instead of storing it a second time."""
+        assert self._selected is not None
+        found = [(p.item.uid, p.envelope.message_id) for p in prepared
+                 if p.item.uid is not None and p.envelope.message_id in moved_here]
+        if not found:
+            return
+        async with self.store.transaction() as db:
+            await messages.adopt_uids(db, folder_id=self.folder.id,
+                                      uidvalidity=self._selected.uidvalidity,
+                                      found=[(uid, mid) for uid, mid in found if mid])
 
     async def _mark_read_on_server(self, db: Db, uids: list[int]) -> None:
         """Queue \\Seen for mail just imported, in the transaction that stored it."""

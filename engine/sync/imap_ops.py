@@ -11,7 +11,7 @@ from imapclient import IMAPClient
 from imapclient.imapclient import seq_to_parenstr_upper
 from imapclient.response_parser import parse_fetch_response
 
-from engine.mime import ENVELOPE_FIELDS
+from engine.mime import ENVELOPE_FIELDS, clean_msg_id
 from engine.sync.batches import uid_set
 from engine.sync.fetch_parser import parse_fetch
 
@@ -242,3 +242,161 @@ def store_flags(
     if uids and remove:
         client.remove_flags(sorted(uids), list(remove), silent=True)
     return True
+
+
+# -- moving and expunging single messages (delete, archive) --------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a message is after a move job's attempt.
+
+    `outcome` is "moved" (this attempt moved it), "found" (it had left the source
+    folder, or the source changed UIDVALIDITY, and the destination holds it: an earlier
+    attempt, or someone else, moved it) or "missing" (neither folder holds it). The
+    destination key is None when the server did not report it and no Message-ID
+    could find it.
+    """
+
+    outcome: str
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+def _uid_present(client: IMAPClient, uid: int) -> bool:
+    return uid in client.search(["UID", str(uid)])
+
+
+def parse_copyuid(responses: list[Any], uid: int) -> tuple[int, int] | None:
+    """(destination UIDVALIDITY, new UID) of `uid` from COPYUID response codes
+    ("1700000000 5:7 12:14", RFC 4315), or None when none names it."""
+    for response in responses:
+        text = response.decode("ascii", "replace") if isinstance(response, bytes) else str(response)
+        parts = text.split()
+        if len(parts) != 3:
+            continue
+        try:
+            validity = int(parts[0])
+            sources = _expand_set(parts[1])
+            targets = _expand_set(parts[2])
+        except ValueError:
+            continue
+        if len(sources) != len(targets):
+            continue
+        for source, target in zip(sources, targets, strict=True):
+            if source == uid:
+                return validity, target
+    return None
+
+
+# A COPYUID set names at most the UIDs one command moved; never expand a hostile range.
+_MAX_SET = 10_000
+
+
+def _expand_set(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        low_s, _, high_s = part.partition(":")
+        low = int(low_s)
+        high = int(high_s) if high_s else low
+        step = 1 if high >= low else -1
+        if abs(high - low) + len(out) >= _MAX_SET:
+            raise ValueError("UID set too large")
+        out.extend(range(low, high + step, step))
+    return out
+
+
+def _take_copyuid(client: IMAPClient) -> list[Any]:
+    # imaplib files response codes ([COPYUID ...]) of tagged and untagged OKs alike under
+    # untagged_responses, and keeps them until someone takes them.
+    return list(client._imap.untagged_responses.pop("COPYUID", []))
+
+
+def find_by_message_id(
+    client: IMAPClient, folder: str, message_id: str
+) -> tuple[int, int | None]:
+    """(UIDVALIDITY, highest UID whose Message-ID is exactly `message_id`, or None) in a
+    folder. SEARCH HEADER matches substrings; each hit's header is checked."""
+    info = client.select_folder(folder, readonly=True)
+    validity = _int(info.get(b"UIDVALIDITY"))
+    if validity is None:
+        raise ValueError(f"server gave no UIDVALIDITY for {folder!r}")
+    hits = sorted(client.search(["HEADER", "Message-ID", message_id]), reverse=True)[:50]
+    if not hits:
+        return validity, None
+    data = client.fetch(hits, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    for uid in hits:
+        values = data.get(uid, {})
+        raw = next((v for k, v in values.items() if k.upper().startswith(b"BODY[HEADER")), b"")
+        header = bytes(raw or b"").decode("ascii", "replace")
+        _name, _, value = header.partition(":")
+        if clean_msg_id(value.replace("\r\n", " ").strip()) == message_id:
+            return validity, uid
+    return validity, None
+
+
+def move_message(
+    client: IMAPClient, source: str, uidvalidity: int, uid: int, dest: str,
+    message_id: str | None, *, move: bool, uidplus: bool,
+) -> Placed:
+    """Move one message by UID: UID MOVE where the server has MOVE, else UID COPY, then
+    \\Deleted and an expunge of that UID alone. Safe to run again after any interruption:
+    a message no longer in the source is looked up in the destination by Message-ID."""
+    info = client.select_folder(source, readonly=False)
+    if _int(info.get(b"UIDVALIDITY")) != uidvalidity or not _uid_present(client, uid):
+        if message_id is None:
+            return Placed("missing")
+        validity, found = find_by_message_id(client, dest, message_id)
+        return Placed("found", validity, found) if found else Placed("missing")
+    _take_copyuid(client)
+    copied: tuple[int, int] | None
+    if move:
+        client.move([uid], dest)
+        copied = parse_copyuid(_take_copyuid(client), uid)
+    else:
+        # An attempt may have stopped between COPY and the expunge: a copy already in the
+        # destination is taken for this one rather than copying twice.
+        earlier = None
+        if message_id is not None:
+            earlier = find_by_message_id(client, dest, message_id)
+            client.select_folder(source, readonly=False)
+        if earlier is not None and earlier[1] is not None:
+            copied = (earlier[0], earlier[1])
+        else:
+            client.copy([uid], dest)
+            copied = parse_copyuid(_take_copyuid(client), uid)
+        _expunge_uid(client, uid, uidplus=uidplus)
+    if copied is not None:
+        return Placed("moved", copied[0], copied[1])
+    if message_id is not None:
+        validity, found = find_by_message_id(client, dest, message_id)
+        return Placed("moved", validity, found)
+    return Placed("moved")
+
+
+def _expunge_uid(client: IMAPClient, uid: int, *, uidplus: bool) -> bool:
+    """Flag one UID \\Deleted and expunge it alone: UID EXPUNGE (UIDPLUS), or a plain
+    EXPUNGE only when no other message of the folder is flagged \\Deleted (another
+    client's pending deletes are not ours to carry out). True when expunged."""
+    client.add_flags([uid], ["\\Deleted"], silent=True)
+    if uidplus:
+        client.uid_expunge([uid])
+        return True
+    if set(client.search(["DELETED"])) <= {uid}:
+        client.expunge()
+        return True
+    return False
+
+
+def expunge_message(
+    client: IMAPClient, folder: str, uidvalidity: int, uid: int, *, uidplus: bool
+) -> str:
+    """Delete one message for good: "expunged"; "flagged" when it could only be flagged
+    \\Deleted (no UIDPLUS, and other messages wait for an expunge); "missing" when the
+    folder no longer holds that UID; "validity" when the folder changed UIDVALIDITY."""
+    info = client.select_folder(folder, readonly=False)
+    if _int(info.get(b"UIDVALIDITY")) != uidvalidity:
+        return "validity"
+    if not _uid_present(client, uid):
+        return "missing"
+    return "expunged" if _expunge_uid(client, uid, uidplus=uidplus) else "flagged"

@@ -1,11 +1,12 @@
-"""`frontdesk list` and `frontdesk show`: what the store holds, for scripts and people."""
+"""`frontdesk list`, `show`, `delete` and `archive`: the store's mail, for scripts and
+people."""
 
 from __future__ import annotations
 
 import argparse
 
 from engine.listing import Listing
-from engine.models import Agent
+from engine.models import Agent, MessageRemoved
 from engine.search import OPERATOR_HELP
 from engine.service import Service
 from tui.commands.output import print_json, print_table
@@ -31,6 +32,16 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     show = commands.add_parser("show", parents=[common], help="show one message")
     show.add_argument("message_id", type=int, metavar="MESSAGE_ID")
     show.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser(
+        "delete", parents=[common], help="move a message to its account's Trash",
+        description="Move a message to its account's Trash. A message in Trash already, or "
+        "in an account without Trash, is deleted for good.",
+    )
+    delete.add_argument("message_id", type=int, metavar="MESSAGE_ID")
+    archive = commands.add_parser(
+        "archive", parents=[common], help="move a message to its account's Archive folder")
+    archive.add_argument("message_id", type=int, metavar="MESSAGE_ID")
 
 
 async def run_list(args: argparse.Namespace, service: Service, agent: Agent) -> int:
@@ -71,3 +82,23 @@ async def run_show(args: argparse.Namespace, service: Service, agent: Agent) -> 
         for n, link in enumerate(view.links, 1):
             print(f"[{n}] {link}")
     return 0
+
+
+async def run_delete(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    print(_outcome(await service.delete_message(agent, args.message_id)))
+    return 0
+
+
+async def run_archive(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    print(_outcome(await service.archive_message(agent, args.message_id)))
+    return 0
+
+
+def _outcome(done: MessageRemoved) -> str:
+    """One line on where the message went (the store changed at once; the server
+    follows through the queued job)."""
+    later = "" if done.job_id is None else (
+        " (the server follows within seconds when the engine runs)")
+    if done.folder is None:
+        return f"message {done.message_id} deleted for good{later}"
+    return f"message {done.message_id} moved to {done.folder}{later}"

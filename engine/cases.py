@@ -1,0 +1,185 @@
+"""Converting threads to leads and cases, and the life of a case.
+
+A conversion is built from the thread's first message (the earliest-dated one the agent
+may see), whatever message of the thread the agent started from, and it covers the whole
+thread: mail that joins the thread later is the case's too. A thread is converted at
+most once per kind; converting again returns what the first conversion made.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.access import visible_accounts
+from engine.errors import GoneError, InvalidInputError, NotFoundError
+from engine.models import Agent, Case, Conversion, MessageSummary
+from engine.names import person_name
+from storage import Db, Store, agents, audit
+from storage import cases as cases_sql
+from storage import leads as leads_sql
+from storage.cases import SourceMessage
+
+KINDS = ("lead", "case")
+STATUSES = ("open", "pending", "closed")
+NO_SUBJECT = "(no subject)"
+
+_REF = re.compile(r"c-0*(?P<number>\d{1,15})|(?P<id>\d{1,15})", re.IGNORECASE)
+
+
+async def convert(store: Store, agent: Agent, message_id: int, kind: str) -> Conversion:
+    """Convert the thread of a message the agent may see into a lead or a case."""
+    if kind not in KINDS:
+        raise InvalidInputError(f"cannot convert to {kind!r}: choose lead or case")
+    visible = await visible_accounts(store, agent.id)
+    before = await cases_sql.source_message(store.reader, message_id=message_id,
+                                            account_ids=visible)
+    if before is None:
+        raise NotFoundError(f"message {message_id} not found")
+    async with store.transaction() as db:
+        source = await cases_sql.source_message(db, message_id=message_id,
+                                                account_ids=visible)
+        if source is None or source.deleted:
+            raise GoneError(
+                f"message {message_id} is gone: another agent deleted it or it vanished "
+                "from the server; nothing changed"
+            )
+        thread_id = source.thread_id or await cases_sql.give_thread(db, source)
+        made = await _existing(db, kind, thread_id)
+        if made is not None:
+            return made
+        first = await cases_sql.first_of_thread(db, thread_id=thread_id,
+                                                account_ids=visible) or source
+        if kind == "lead":
+            return await _new_lead(db, agent, first, thread_id, message_id)
+        return await _new_case(db, agent, first, thread_id, message_id)
+
+
+async def _existing(db: Db, kind: str, thread_id: int) -> Conversion | None:
+    if kind == "lead":
+        lead = await leads_sql.by_thread(db, thread_id)
+        return None if lead is None else Conversion("lead", lead.id, lead.name, False)
+    case = await cases_sql.by_thread(db, thread_id)
+    return None if case is None else Conversion("case", case.id, case.number, False)
+
+
+async def _new_lead(
+    db: Db, agent: Agent, first: SourceMessage, thread_id: int, message_id: int
+) -> Conversion:
+    email = first.from_addr.strip().lower()
+    name = person_name(first.from_name, email) or email
+    lead_id = await leads_sql.insert(
+        db, name=name, email=email, company=first.company, customer_id=first.customer_id,
+        thread_id=thread_id, source_message_id=first.id, created_by=agent.id,
+    )
+    if lead_id is None:  # another connection converted the thread first
+        return await _conflict(db, "lead", thread_id)
+    await audit.record(
+        db, agent_id=agent.id, action="convert.lead", target_kind="lead", target_id=lead_id,
+        detail={"message_id": message_id, "source_message_id": first.id,
+                "thread_id": thread_id, "name": name, "email": email},
+    )
+    return Conversion("lead", lead_id, name, True)
+
+
+async def _new_case(
+    db: Db, agent: Agent, first: SourceMessage, thread_id: int, message_id: int
+) -> Conversion:
+    case_id = await cases_sql.create(
+        db, subject=first.subject.strip() or NO_SUBJECT, thread_id=thread_id,
+        assignee_id=agent.id, customer_id=first.customer_id, source_message_id=first.id,
+        created_by=agent.id,
+    )
+    if case_id is None:  # another connection converted the thread first
+        return await _conflict(db, "case", thread_id)
+    number = cases_sql.number_for(case_id)
+    await audit.record(
+        db, agent_id=agent.id, action="convert.case", target_kind="case", target_id=case_id,
+        detail={"message_id": message_id, "source_message_id": first.id,
+                "thread_id": thread_id, "number": number},
+    )
+    return Conversion("case", case_id, number, True)
+
+
+async def _conflict(db: Db, kind: str, thread_id: int) -> Conversion:
+    made = await _existing(db, kind, thread_id)
+    if made is None:  # the constraint refused the row, so the row exists
+        raise NotFoundError(f"the {kind} of thread {thread_id} vanished; try again")
+    return made
+
+
+async def list_cases(store: Store, agent: Agent, *, status: str | None) -> list[Case]:
+    """The cases the agent may see, most recently updated first; only those with
+    `status` when given."""
+    if status is not None:
+        _check_status(status)
+    agent_id, visible = await _viewer(store, agent)
+    return await cases_sql.list_visible(store.reader, agent_id=agent_id,
+                                        account_ids=visible, status=status)
+
+
+async def get(store: Store, agent: Agent, ref: str) -> Case:
+    """A case the agent may see, by number ("C-000012", "c-12") or id ("12")."""
+    agent_id, visible = await _viewer(store, agent)
+    return await _find(store, agent_id, visible, ref)
+
+
+async def set_status(store: Store, agent: Agent, ref: str, status: str) -> Case:
+    """Open (reopen), set pending or close a case. Setting the status it already has
+    changes nothing and succeeds."""
+    _check_status(status)
+    agent_id, visible = await _viewer(store, agent)
+    case = await _find(store, agent_id, visible, ref)
+    async with store.transaction() as db:
+        was = await cases_sql.set_status(db, case_id=case.id, status=status)
+        if was is not None:
+            await audit.record(
+                db, agent_id=agent.id, action="case.status", target_kind="case",
+                target_id=case.id, detail={"number": case.number, "from": was, "to": status},
+            )
+    now = await cases_sql.visible_by_id(store.reader, case_id=case.id, agent_id=agent_id,
+                                        account_ids=visible)
+    return now or case
+
+
+async def case_messages(store: Store, agent: Agent, ref: str) -> list[MessageSummary]:
+    """The messages of a case's threads that the agent may see and that are not deleted,
+    oldest first."""
+    agent_id, visible = await _viewer(store, agent)
+    case = await _find(store, agent_id, visible, ref)
+    return await cases_sql.thread_messages(store.reader, thread_ids=case.thread_ids,
+                                           account_ids=visible)
+
+
+async def _find(store: Store, agent_id: int, visible: frozenset[int], ref: str) -> Case:
+    text = ref.strip()
+    match = _REF.fullmatch(text)
+    if match is None:
+        raise InvalidInputError(
+            f"{ref!r} is not a case: give its number (C-000012) or its id (12)"
+        )
+    if match["id"] is not None:
+        case = await cases_sql.visible_by_id(
+            store.reader, case_id=int(match["id"]), agent_id=agent_id, account_ids=visible
+        )
+    else:
+        case = await cases_sql.visible_by_number(
+            store.reader, number=cases_sql.number_for(int(match["number"])),
+            agent_id=agent_id, account_ids=visible,
+        )
+    if case is None:
+        raise NotFoundError(f"case {text} not found; see `frontdesk case list`")
+    return case
+
+
+async def _viewer(store: Store, agent: Agent) -> tuple[int, frozenset[int]]:
+    """The agent id to match creators and assignees with, and the visible accounts. A
+    deactivated or unknown agent sees nothing (id 0 matches no agent)."""
+    current = await agents.by_id(store.reader, agent.id)
+    if current is None or not current.active:
+        return 0, frozenset()
+    return current.id, await visible_accounts(store, agent.id)
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise InvalidInputError(f"case status {status!r} is not one of {', '.join(STATUSES)}")

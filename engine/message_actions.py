@@ -1,0 +1,142 @@
+"""Delete and archive: the store changes at once, the server through durable jobs.
+
+In one transaction the message leaves its folder in the store (moved to Trash or
+Archive, or marked deleted), a job for the server is queued, an audit row is written and
+the running engine is woken. The job then settles the row with what the server did
+(engine.jobs.moves).
+"""
+
+from __future__ import annotations
+
+from engine.access import visible_accounts
+from engine.errors import GoneError, InvalidInputError, NotFoundError
+from engine.jobs.queue import (
+    MESSAGE_REMOVALS,
+    ExpungeSpec,
+    MoveSpec,
+    enqueue_expunge,
+    enqueue_move,
+)
+from engine.models import Agent, MessageRemoved
+from engine.sync.requests import mark_request
+from storage import Db, Store, audit, messages
+from storage import folder_state as folder_sql
+from storage import settings as settings_sql
+from storage.messages import ActionTarget
+from storage.records import FolderState
+
+
+def gone(message_id: int) -> GoneError:
+    return GoneError(
+        f"message {message_id} is gone: another agent deleted or moved it, or it vanished "
+        "from the server; nothing changed"
+    )
+
+
+async def delete(
+    store: Store, agent: Agent, message_id: int, *, seen_in: int | None = None
+) -> MessageRemoved:
+    """Move a message to its account's Trash; delete it for good (flag \\Deleted and
+    expunge) when it is in Trash already or the account has none. With `seen_in`, the
+    folder the agent saw it in: a message no longer there is gone (GoneError)."""
+    return await _remove(store, agent, message_id, role="trash", seen_in=seen_in)
+
+
+async def archive(
+    store: Store, agent: Agent, message_id: int, *, seen_in: int | None = None
+) -> MessageRemoved:
+    """Move a message to its account's Archive folder (InvalidInputError when there is
+    none, or when it is there already)."""
+    return await _remove(store, agent, message_id, role="archive", seen_in=seen_in)
+
+
+async def _remove(
+    store: Store, agent: Agent, message_id: int, *, role: str, seen_in: int | None
+) -> MessageRemoved:
+    visible = await visible_accounts(store, agent.id)
+    async with store.transaction() as db:
+        # Read and change in one write transaction: two agents acting on the same message
+        # at once are served one after the other, and the second learns it is gone.
+        target = await messages.action_target(db, message_id=message_id, account_ids=visible)
+        if target is None:
+            raise NotFoundError(f"message {message_id} not found")
+        if target.deleted or (seen_in is not None and target.folder_id != seen_in):
+            raise gone(message_id)
+        if await messages.in_transit(db, message_id=message_id, kinds=MESSAGE_REMOVALS):
+            raise gone(message_id)
+        source = await folder_sql.by_id(db, target.folder_id)
+        if source is None:
+            raise gone(message_id)
+        dest = await _role_folder(db, target.account_id, role)
+        if role == "archive":
+            if dest is None:
+                raise await _no_archive(db, target.account_id)
+            if dest.id == source.id:
+                raise InvalidInputError(
+                    f"message {message_id} is already in {dest.name}; nothing changed")
+        account = await settings_sql.by_id(db, target.account_id)
+        on_server = (target.uid is not None and target.uidvalidity is not None
+                     and account is not None and bool(account.imap_host))
+        if dest is None or dest.id == source.id:
+            result = await _expunge(db, agent, target, source, on_server=on_server)
+        else:
+            result = await _move(db, agent, target, source, dest, on_server=on_server)
+        await audit.record(
+            db, agent_id=agent.id, action=f"message.{'delete' if role == 'trash' else role}",
+            target_kind="message", target_id=message_id,
+            detail={"from": source.name, "to": result.folder, "job": result.job_id},
+        )
+        if result.job_id is not None:
+            await mark_request(db)
+        return result
+
+
+async def _role_folder(db: Db, account_id: int, role: str) -> FolderState | None:
+    """The account's folder with `role`, when the server still has it."""
+    for folder in await folder_sql.of_account(db, account_id):
+        if folder.role == role and folder.present and folder.selectable:
+            return folder
+    return None
+
+
+async def _no_archive(db: Db, account_id: int) -> InvalidInputError:
+    account = await settings_sql.by_id(db, account_id)
+    name = account.name if account is not None else str(account_id)
+    return InvalidInputError(
+        f"account {name!r} has no Archive folder: give one the archive role with "
+        f"`frontdesk account folders {name} --role FOLDER=archive`"
+    )
+
+
+async def _move(
+    db: Db, agent: Agent, target: ActionTarget, source: FolderState, dest: FolderState,
+    *, on_server: bool,
+) -> MessageRemoved:
+    await messages.move_to_folder(db, message_id=target.id, folder_id=dest.id)
+    job_id = None
+    if on_server:
+        assert target.uid is not None and target.uidvalidity is not None
+        spec = MoveSpec(
+            row=target.id, source=source.name, source_folder_id=source.id,
+            uidvalidity=target.uidvalidity, uid=target.uid, dest=dest.name,
+            dest_folder_id=dest.id, message_id=target.message_id,
+        )
+        job_id = await enqueue_move(db, account_id=target.account_id, spec=spec,
+                                    created_by=agent.id)
+    return MessageRemoved(target.id, dest.name, job_id)
+
+
+async def _expunge(
+    db: Db, agent: Agent, target: ActionTarget, source: FolderState, *, on_server: bool
+) -> MessageRemoved:
+    await messages.mark_deleted(db, message_id=target.id)
+    job_id = None
+    if on_server:
+        assert target.uid is not None and target.uidvalidity is not None
+        spec = ExpungeSpec(
+            row=target.id, folder=source.name, folder_id=source.id,
+            uidvalidity=target.uidvalidity, uid=target.uid, message_id=target.message_id,
+        )
+        job_id = await enqueue_expunge(db, account_id=target.account_id, spec=spec,
+                                       created_by=agent.id)
+    return MessageRemoved(target.id, None, job_id)

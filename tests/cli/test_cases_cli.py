@@ -1,0 +1,113 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.ingest import Incoming, ingest
+from engine.service import LocalService
+from tests.cli.conftest import Run
+from tests.cli.test_cli import assert_one_line_error
+from tests.store_factory import build_team, dated, make_mail
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    """A support@ thread (Jane's question, bob's reply) and a secret in ann's mailbox."""
+    path = tmp_path / "s.db"
+    service = await LocalService.open(path)
+    try:
+        t = await build_team(service.store)
+        ids = {}
+        for key, account, raw in (
+            ("question", "support", make_mail(
+                "Printer on fire", sender='"Doe, Jane" <jane@cust.example>',
+                message_id="<q@x>", when=dated(1))),
+            ("reply", "support", make_mail(
+                "Re: Printer on fire", sender="Bob <support@acme.example>",
+                message_id="<r@x>", in_reply_to="<q@x>", when=dated(2))),
+            ("secret", "ann-mail", make_mail("Ann only", message_id="<s@x>", when=dated(3))),
+        ):
+            (ids[key],) = await ingest(service.store, account_id=t.accounts[account],
+                                       folder_id=t.inboxes[account], items=[Incoming(raw)])
+    finally:
+        await service.close()
+    return path, ids
+
+
+def as_bob(frontdesk: Run, db: Path, *args: str):
+    return frontdesk("--db", str(db), "--agent", "bob", *args)
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return str(result.stdout)
+
+
+def test_convert_to_case_and_again(frontdesk: Run, store) -> None:
+    db, ids = store
+    reply = str(ids["reply"])
+    assert ok(as_bob(frontdesk, db, "convert", reply, "case")) == (
+        f"case C-000001 created from message {reply}\n")
+    assert ok(as_bob(frontdesk, db, "convert", reply, "case")) == (
+        f"message {reply}'s thread is already case C-000001\n")
+    made = json.loads(ok(as_bob(frontdesk, db, "convert", str(ids["question"]), "case",
+                                "--json")))
+    assert made == {"kind": "case", "id": 1, "label": "C-000001", "created": False}
+
+
+def test_convert_to_lead(frontdesk: Run, store) -> None:
+    db, ids = store
+    out = ok(as_bob(frontdesk, db, "convert", str(ids["reply"]), "lead"))
+    assert out == f"lead 1 (Jane Doe) created from message {ids['reply']}\n"
+
+
+def test_convert_refusals_are_one_line_errors(frontdesk: Run, store) -> None:
+    db, ids = store
+    assert_one_line_error(as_bob(frontdesk, db, "convert", str(ids["reply"]), "ticket"),
+                          "choose lead or case")
+    assert_one_line_error(as_bob(frontdesk, db, "convert", str(ids["secret"]), "case"),
+                          f"message {ids['secret']} not found")
+
+
+def test_case_list_show_close_reopen(frontdesk: Run, store) -> None:
+    db, ids = store
+    ok(as_bob(frontdesk, db, "convert", str(ids["reply"]), "case"))
+
+    table = ok(as_bob(frontdesk, db, "case", "list")).splitlines()
+    assert table[0].split() == ["NUMBER", "STATUS", "PRIORITY", "ASSIGNEE", "UPDATED",
+                                "SUBJECT"]
+    assert table[1].split()[:4] == ["C-000001", "open", "normal", "bob"]
+    assert table[1].endswith("  Printer on fire")
+    (listed,) = json.loads(ok(as_bob(frontdesk, db, "case", "list", "--json")))
+    assert (listed["number"], listed["assignee"], listed["subject"]) == (
+        "C-000001", "bob", "Printer on fire")
+    assert listed["source_message_id"] == ids["question"]
+
+    shown = ok(as_bob(frontdesk, db, "case", "show", "c-1"))
+    assert "Case:" in shown and "C-000001" in shown
+    assert f"From message: {ids['question']}" in shown
+    assert "Threads:" in shown
+    # The thread's messages follow, the first one and the reply.
+    assert shown.count("Printer on fire") >= 3
+    case = json.loads(ok(as_bob(frontdesk, db, "case", "show", "C-000001", "--json")))
+    assert case["status"] == "open" and len(case["thread_ids"]) == 1
+    assert [m["id"] for m in case["messages"]] == [ids["question"], ids["reply"]]
+
+    assert ok(as_bob(frontdesk, db, "case", "close", "C-000001")) == "case C-000001 is closed\n"
+    assert json.loads(ok(as_bob(frontdesk, db, "case", "list", "--status", "open",
+                                "--json"))) == []
+    closed = json.loads(ok(as_bob(frontdesk, db, "case", "list", "--status", "closed",
+                                  "--json")))
+    assert [c["number"] for c in closed] == ["C-000001"]
+    assert ok(as_bob(frontdesk, db, "case", "reopen", "1")) == "case C-000001 is open\n"
+
+
+def test_case_errors_are_one_line(frontdesk: Run, store) -> None:
+    db, ids = store
+    ok(as_bob(frontdesk, db, "convert", str(ids["reply"]), "case"))
+    assert_one_line_error(as_bob(frontdesk, db, "case", "show", "banana"), "not a case")
+    assert_one_line_error(as_bob(frontdesk, db, "case", "list", "--status", "done"),
+                          "open, pending, closed")
+    # ann cannot see support@, so bob's case does not exist for her.
+    assert_one_line_error(frontdesk("--db", str(db), "--agent", "ann", "case", "close",
+                                    "C-000001"), "case C-000001 not found")

@@ -23,10 +23,10 @@ REQUIRED_IDS = {
     "main.prev_result": "N", "main.threads": "T", "main.toggle_read": "u", "main.flag": "F",
     "main.unread_only": "", "list.down": "j,down", "list.up": "k,up", "list.top": "g,home",
     "list.bottom": "G,end", "list.half_down": "ctrl+d", "list.half_up": "ctrl+u",
-    "list.open": "enter", "message.reply": "r", "message.reply_all": "R",
+    "list.open": "enter", "list.mark": "v", "message.reply": "r", "message.reply_all": "R",
     "message.forward": "f", "message.new": "m", "message.delete": "d", "message.archive": "a",
     "customer.pair": "p", "customer.add": "c", "sender.block": "b", "convert.lead": "L",
-    "convert.case": "C", "customer.timeline": "t",
+    "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
 }
 
 
@@ -43,7 +43,8 @@ def test_defaults_have_no_collision() -> None:
 def test_later_features_are_reserved_but_not_live() -> None:
     live = set(live_ids())
     assert "list.down" in live and "main.unread_only" in live
-    assert "message.reply" not in live and "customer.timeline" not in live
+    assert "message.reply" not in live and "message.new" not in live
+    assert {"customer.timeline", "message.delete", "sender.blocks"} <= live
     reserved = re.escape('"r" is bound to both list.down and message.reply')
     with pytest.raises(KeymapError, match=reserved):
         resolve_keymap({"list.down": "r"})

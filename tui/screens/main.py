@@ -29,6 +29,7 @@ from tui import keymap
 from tui.config import Options
 from tui.messages import OptionsChanged
 from tui.screens.listing_source import ListingSource
+from tui.screens.triage import TriageActions
 from tui.widgets.folder_tree import FolderRef, FolderTree
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_list import MessageList
@@ -58,7 +59,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(TriageActions, Screen[None]):
     BINDINGS = [
         keymap.binding("main.back", "back", show=False),
         keymap.binding("main.next_pane", "app.focus_next", show=False),
@@ -69,9 +70,18 @@ class MainScreen(Screen[None]):
         keymap.binding("main.threads", "threads"),
         keymap.binding("main.toggle_read", "toggle_read"),
         keymap.binding("main.flag", "flag"),
+        keymap.binding("message.delete", "delete", show=False),
+        keymap.binding("message.archive", "archive", show=False),
+        keymap.binding("customer.pair", "pair", show=False),
+        keymap.binding("customer.add", "add_customer", show=False),
+        keymap.binding("sender.block", "block", show=False),
+        keymap.binding("convert.lead", "convert('lead')", show=False),
+        keymap.binding("convert.case", "convert('case')", show=False),
+        keymap.binding("customer.timeline", "timeline", show=False),
     ]
     PALETTE_ACTIONS: list[tuple[str, str]] = [
         ("Show only unread messages (toggle)", "toggle_unread_only"),
+        ("Block list: review and unblock", "blocks"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -220,7 +230,14 @@ class MainScreen(Screen[None]):
             text = f"{label} · {total} {noun}"
         if listing.unread_only:
             text += " · unread only"
+        marked = len(self.query_one(MessageList).marked)
+        if marked:
+            text += f" · {marked} marked"
         self.set_status(text)
+
+    @on(MessageList.MarksChanged)
+    def _marks_changed(self, event: MessageList.MarksChanged) -> None:
+        self._show_summary(self.query_one(MessageList).total)
 
     def set_status(self, text: str) -> None:
         who = self.agent.display_name or self.agent.name
@@ -394,7 +411,7 @@ class MainScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Esc: out of the search bar (it keeps showing the search in force), then back to
-        the list, then out of the search."""
+        the list, then clears the marks, then out of the search."""
         bar = self.query_one(SearchBar)
         messages = self.query_one(MessageList)
         if bar.is_open and self.focused is bar:
@@ -405,6 +422,8 @@ class MainScreen(Screen[None]):
             self.set_focus(messages)
         elif self.focused is not messages:
             self.set_focus(messages)
+        elif messages.marked:
+            messages.clear_marks()
         elif self.search is not None and self.folder is not None:
             bar.close()
             self.open_folder(self.folder, select=self._folder_selection)

@@ -52,6 +52,7 @@ class MessageList(ScrollView, can_focus=True):
         "message-list--marks",
         "message-list--badge",
         "message-list--placeholder",
+        "message-list--marked",
     }
 
     DEFAULT_CSS = """
@@ -82,6 +83,10 @@ class MessageList(ScrollView, can_focus=True):
         & > .message-list--placeholder {
             color: $text-disabled;
         }
+        & > .message-list--marked {
+            background: $accent 35%;
+            text-style: underline;
+        }
     }
     """
 
@@ -93,6 +98,7 @@ class MessageList(ScrollView, can_focus=True):
         keymap.binding("list.half_down", "half_page_down", show=False),
         keymap.binding("list.half_up", "half_page_up", show=False),
         keymap.binding("list.open", "open"),
+        keymap.binding("list.mark", "toggle_mark", show=False),
     ]
 
     class Highlighted(Message):
@@ -102,6 +108,13 @@ class MessageList(ScrollView, can_focus=True):
             super().__init__()
             self.message_id = message_id
             self.row = row
+
+    class MarksChanged(Message):
+        """Messages were marked or unmarked (triage actions act on the marked ones)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     class Opened(Message):
         """The agent pressed Enter on a message."""
@@ -137,6 +150,8 @@ class MessageList(ScrollView, can_focus=True):
         self._in_flight: set[int] = set()
         self._announce_pending = False
         self._announced: int | None = None
+        # Marked messages by id, in marking order; they stay marked across reloads.
+        self._marked: dict[int, MessageSummary] = {}
 
     # What the list holds
 
@@ -169,6 +184,28 @@ class MessageList(ScrollView, can_focus=True):
 
     def message_at(self, row: int) -> MessageSummary | None:
         return self._cache.get(row)
+
+    @property
+    def marked(self) -> list[MessageSummary]:
+        """The marked messages, in the order they were marked."""
+        return list(self._marked.values())
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the message under the cursor, then step down (aerc's v)."""
+        message = self.selected
+        if message is None:
+            return
+        if self._marked.pop(message.id, None) is None:
+            self._marked[message.id] = message
+        self.refresh_line(self.cursor_row)
+        self.post_message(self.MarksChanged(len(self._marked)))
+        self.move_cursor(self.cursor_row + 1)
+
+    def clear_marks(self) -> None:
+        if self._marked:
+            self._marked.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged(0))
 
     def update_message(self, message: MessageSummary) -> None:
         """Show a changed message (read, flagged) in place, without reloading."""
@@ -394,6 +431,7 @@ class MessageList(ScrollView, can_focus=True):
                     marks=self.get_component_rich_style("message-list--marks", partial=True),
                     badge=self.get_component_rich_style("message-list--badge", partial=True),
                 ),
+                marked=self.get_component_rich_style("message-list--marked", partial=True),
                 cursor=self.get_component_rich_style("message-list--cursor"),
                 placeholder=base + self.get_component_rich_style("message-list--placeholder"),
             )
@@ -408,7 +446,8 @@ class MessageList(ScrollView, can_focus=True):
         message = self._cache.get(row)
         now = self.clock()
         is_cursor = row == self.cursor_row
-        key = (message, is_cursor, width, now.date())
+        is_marked = message is not None and message.id in self._marked
+        key = (message, is_cursor, is_marked, width, now.date())
         if message is not None and (strip := self._strips.get(key)) is not None:
             return strip
         if message is None:
@@ -418,6 +457,8 @@ class MessageList(ScrollView, can_focus=True):
             text = render_row(message, width=width, columns=columns,
                               badge=self._badges.get(message.account_id, ""),
                               styles=styles.row, now=now)
+        if is_marked:
+            text.stylize(styles.marked)
         if is_cursor:
             text.stylize(styles.cursor)
         strip = Strip(text.render(self.app.console), width).crop_extend(0, width,
@@ -430,6 +471,7 @@ class MessageList(ScrollView, can_focus=True):
 @dataclass(frozen=True)
 class _Styles:
     row: RowStyles
+    marked: Style
     cursor: Style
     placeholder: Style
 

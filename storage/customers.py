@@ -17,6 +17,7 @@ from typing import Any
 
 from storage.access import ids_param
 from storage.db import Db
+from storage.listing import like_pattern
 from storage.messages import SUMMARY_COLUMNS, SUMMARY_JOIN, summary
 from storage.records import Customer, Lead, MessageSummary
 
@@ -132,7 +133,7 @@ def _of_customer(addresses: list[str]) -> tuple[str, dict[str, Any]]:
     terms = ["m.from_addr IN (SELECT value FROM json_each(:addresses))"]
     for n, address in enumerate(addresses):
         params[f"a{n}"] = address
-        params[f"p{n}"] = _like(address)
+        params[f"p{n}"] = like_pattern(address)
         for column in ("to_addrs", "cc_addrs"):
             # LIKE (no copy of the text, ASCII case folded) rules out nearly every row
             # before the exact test builds its lower-cased copies.
@@ -143,10 +144,6 @@ def _of_customer(addresses: list[str]) -> tuple[str, dict[str, Any]]:
             )
     return "(" + " OR ".join(terms) + ")", params
 
-
-def _like(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 _OF_ACCOUNTS = ("m.account_id IN (SELECT value FROM json_each(:accounts)) "

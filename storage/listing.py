@@ -76,7 +76,8 @@ async def scope_folders(db: Db, account_ids: Iterable[int]) -> list[ScopeFolder]
     return [ScopeFolder(r["id"], r["account_id"], r["name"], r["role"]) for r in rows]
 
 
-def _like(value: str) -> str:
+def like_pattern(value: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `value` anywhere, taken literally."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -107,7 +108,7 @@ class _Conditions:
         ):
             for n, value in enumerate(values):
                 name = f"{key}{n}"
-                self.params[name] = _like(value)
+                self.params[name] = like_pattern(value)
                 self._text.append((name, columns, negated))
         for name, wanted in (("seen", None if f.unread is None else not f.unread),
                              ("flagged", f.flagged), ("attach", f.has_attachment)):

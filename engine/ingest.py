@@ -159,20 +159,19 @@ async def store_prepared(
     account_id: int,
     folder_id: int,
     prepared: Sequence[Prepared],
-    denied: Denied | None = None,
     after: AfterStore | None = None,
 ) -> list[int]:
     """Store prepared messages of one folder in one transaction; return the new ids.
 
     Idempotent: messages whose (folder, uidvalidity, uid) is already stored are skipped,
     so a batch interrupted and fetched again converges. Senders on the account's deny
-    list (and in `denied`) are skipped.
+    list are skipped.
     """
     async with store.transaction() as db:
         # The deny list is read in the transaction that stores: a block committed while a
         # sync pass runs applies from the next batch on, and one committed after this batch
         # hides what it stored. A list read once per pass would let blocked mail in.
-        rules = Denied(*await deny.rules_for(db, account_id)) | (denied or Denied())
+        rules = Denied(*await deny.rules_for(db, account_id))
         by_validity: dict[int, list[int]] = {}
         for p in prepared:
             if p.item.uid is not None and p.item.uidvalidity is not None:
@@ -220,7 +219,6 @@ async def ingest(
     account_id: int,
     folder_id: int,
     items: Sequence[Incoming],
-    denied: Denied | None = None,
     after: AfterStore | None = None,
 ) -> list[int]:
     """Parse in a worker thread, then store; see store_prepared."""
@@ -228,4 +226,4 @@ async def ingest(
         return []
     prepared = await asyncio.to_thread(prepare_batch, items)
     return await store_prepared(store, account_id=account_id, folder_id=folder_id,
-                                prepared=prepared, denied=denied, after=after)
+                                prepared=prepared, after=after)

@@ -21,6 +21,7 @@ from engine.models import Agent, MessageRemoved
 from engine.sync.requests import mark_request
 from storage import Db, Store, audit, messages
 from storage import folder_state as folder_sql
+from storage import jobs as jobs_sql
 from storage import settings as settings_sql
 from storage.messages import ActionTarget
 from storage.records import FolderState
@@ -62,7 +63,8 @@ async def _remove(
             raise NotFoundError(f"message {message_id} not found")
         if target.deleted or (seen_in is not None and target.folder_id != seen_in):
             raise gone(message_id)
-        if await messages.in_transit(db, message_id=message_id, kinds=MESSAGE_REMOVALS):
+        if await jobs_sql.pending_for_message(db, message_id=message_id,
+                                                kinds=MESSAGE_REMOVALS):
             raise gone(message_id)
         source = await folder_sql.by_id(db, target.folder_id)
         if source is None:

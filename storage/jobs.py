@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from storage.db import Db
@@ -117,3 +118,15 @@ async def by_id(db: Db, job_id: int) -> Job | None:
     """One job."""
     row = await db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
     return None if row is None else _job(row)
+
+
+async def pending_for_message(db: Db, *, message_id: int, kinds: Sequence[str]) -> bool:
+    """Whether a queued job of one of `kinds` (a move or an expunge of this message) has
+    not reached the server yet."""
+    found = await db.scalar(
+        "SELECT 1 FROM jobs WHERE state IN ('pending', 'running') "
+        "AND kind IN (SELECT value FROM json_each(?)) "
+        "AND json_extract(payload, '$.row') = ? LIMIT 1",
+        (json.dumps(list(kinds)), message_id),
+    )
+    return found is not None

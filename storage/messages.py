@@ -5,7 +5,6 @@ Every read takes the set of account ids the acting agent may see and filters by 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -349,18 +348,6 @@ async def action_target(
         uidvalidity=row["uidvalidity"], uid=row["uid"], message_id=row["message_id"],
         deleted=bool(row["deleted"]),
     )
-
-
-async def in_transit(db: Db, *, message_id: int, kinds: Sequence[str]) -> bool:
-    """Whether a queued job of one of `kinds` (a move or an expunge of this message) has
-    not reached the server yet."""
-    found = await db.scalar(
-        "SELECT 1 FROM jobs WHERE state IN ('pending', 'running') "
-        "AND kind IN (SELECT value FROM json_each(?)) "
-        "AND json_extract(payload, '$.row') = ? LIMIT 1",
-        (json.dumps(list(kinds)), message_id),
-    )
-    return found is not None
 
 
 async def move_to_folder(db: Db, *, message_id: int, folder_id: int) -> None:

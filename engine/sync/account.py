@@ -10,7 +10,6 @@ from engine.accounts import imap_settings, password_for
 from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapError
 from engine.imap.connection import ImapConnection
 from engine.imap.folders import list_folders
-from engine.ingest import Denied
 from engine.jobs.executor import run_due_jobs
 from engine.sync import imap_ops as ops
 from engine.sync.cpu import CpuPool
@@ -63,7 +62,7 @@ async def sync_account(
         # No snapshot of the deny list here: each storing transaction reads the current
         # one (engine.ingest.store_prepared), so a block or unblock applies mid-pass.
         syncers = [
-            FolderSync(store, conn, account, f, cpu=cpu, progress=progress, denied=Denied(),
+            FolderSync(store, conn, account, f, cpu=cpu, progress=progress,
                        condstore=condstore, qresync=qresync)
             for f in folders
         ]

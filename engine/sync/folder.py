@@ -10,7 +10,6 @@ from datetime import date
 
 from engine.imap.connection import ImapConnection
 from engine.ingest import (
-    Denied,
     Incoming,
     Prepared,
     prepare_batch,
@@ -65,7 +64,6 @@ class FolderSync:
         *,
         cpu: CpuPool,
         progress: Progress,
-        denied: Denied,
         condstore: bool,
         qresync: bool = False,
     ) -> None:
@@ -75,7 +73,6 @@ class FolderSync:
         self.folder = folder
         self.cpu = cpu
         self.progress = progress
-        self.denied = denied
         self.condstore = condstore
         self.qresync = qresync
         self.result = FolderResult()
@@ -206,7 +203,7 @@ class FolderSync:
                 await self._adopt_moved(prepared, moved_here)
             stored = await store_headers(
                 self.store, account_id=self.account.id, folder_id=self.folder.id,
-                prepared=prepared, denied=self.denied, after=save,
+                prepared=prepared, after=save,
             )
             self.result.new += len(stored)
             done += len(batch)

@@ -212,7 +212,7 @@ class MainScreen(TriageActions, Screen[None]):
         self.query_one(SearchBar).close()
         self._show_listing(select=select)
 
-    def _list_loaded(self, total: int, reloaded: bool) -> None:
+    def _list_loaded(self, total: int) -> None:
         self._show_summary(total)
         if total == 0:
             self._cancel_read_timer()

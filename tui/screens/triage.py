@@ -1,6 +1,7 @@
 """The triage keys of the main screen: pair, add customer, block, convert, delete,
 archive, the customer timeline and the block list. Each acts on the marked messages (v),
-else on the one under the cursor, through the Service; the list then reloads.
+else on the one under the cursor, through the Service; the list and folder counts
+then reload through the screen's change check (the one path every change takes).
 
 Every text shown here that came from mail or from a customer record is plain Content or
 a notification with markup off.
@@ -25,6 +26,8 @@ from tui.widgets.message_list import MessageList
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from tui.config import Options
+
     _Base = Screen[None]
 else:
     _Base = object
@@ -37,6 +40,13 @@ class TriageActions(_Base):
 
     service: Service
     agent: Agent
+
+    if TYPE_CHECKING:
+
+        @property
+        def options(self) -> Options: ...  # MainScreen's
+
+        def check_for_changes(self) -> object: ...  # MainScreen's: reloads what changed
 
     def _selected_message(self) -> MessageSummary | None:
         message = self.query_one(MessageList).selected
@@ -126,6 +136,7 @@ class TriageActions(_Base):
                         if len(paired) == 1 else
                         f"{len(paired)} senders are now {chosen.name}'s.",
                         title="Paired", markup=False)
+            self.check_for_changes()  # the rows lose their "Author not found" mark
 
     def action_add_customer(self) -> None:
         message = self._selected_message()
@@ -160,6 +171,7 @@ class TriageActions(_Base):
                 return
             break
         self.notify(f"Customer {customer.name} added.", title="Add customer", markup=False)
+        self.check_for_changes()
 
     # Block
 
@@ -198,11 +210,11 @@ class TriageActions(_Base):
             self.notify(f"Blocked {', '.join(blocked)}: mail from it is hidden and no "
                         "longer imported. The block list (palette) undoes it.",
                         title="Block", markup=False)
-        self.query_one(MessageList).reload()
+        self.check_for_changes()
 
     def action_blocks(self) -> None:
         self.app.push_screen(BlocksScreen(self.service, self.agent),
-                             lambda _: self.query_one(MessageList).reload())
+                             lambda _: self.check_for_changes())
 
     # Convert
 
@@ -266,7 +278,7 @@ class TriageActions(_Base):
             what = (done[0].subject or "(no subject)") if len(done) == 1 else (
                 f"{len(done)} messages")
             self.notify(f"{verb}: {what}", markup=False)
-        self.query_one(MessageList).reload()
+        self.check_for_changes()
 
     # Timeline
 
@@ -279,6 +291,5 @@ class TriageActions(_Base):
                         "first.", title="Timeline", markup=False)
             return
         badges = self.query_one(MessageList).badges
-        html = bool(getattr(getattr(self.app, "options", None), "html", True))
         self.app.push_screen(TimelineScreen(self.service, self.agent, message.customer_id,
-                                            badges=badges, html=html))
+                                            badges=badges, html=self.options.html))

@@ -125,9 +125,9 @@ class MessageList(ScrollView, can_focus=True):
 
     def __init__(
         self, *, id: str | None = None, page_size: int | None = None,
-        on_loaded: Callable[[int, bool], None] | None = None,
+        on_loaded: Callable[[int], None] | None = None,
     ) -> None:
-        """`on_loaded(total, reloaded)` is called when a listing is shown, or shown again
+        """`on_loaded(total)` is called when a listing is shown, or shown again
         after the store changed, before the new rows are painted: what it changes on
         screen (a status line) goes out in the same frame as the rows. A message would
         be handled a frame later."""
@@ -283,7 +283,7 @@ class MessageList(ScrollView, can_focus=True):
         if not keep or changed or self._visible_rows() != before:
             self.refresh()
         if self._on_loaded is not None:
-            self._on_loaded(total, keep)
+            self._on_loaded(total)
         self._announce(force=not keep)
         if not keep:
             self._ensure_pages()

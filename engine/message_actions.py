@@ -69,16 +69,14 @@ async def _remove(
         source = await folder_sql.by_id(db, target.folder_id)
         if source is None:
             raise gone(message_id)
-        dest = await _role_folder(db, target.account_id, role)
+        dest = await role_folder(db, target.account_id, role)
         if role == "archive":
             if dest is None:
                 raise await _no_archive(db, target.account_id)
             if dest.id == source.id:
                 raise InvalidInputError(
                     f"message {message_id} is already in {dest.name}; nothing changed")
-        account = await settings_sql.by_id(db, target.account_id)
-        on_server = (target.uid is not None and target.uidvalidity is not None
-                     and account is not None and bool(account.imap_host))
+        on_server = await is_on_server(db, target)
         if dest is None or dest.id == source.id:
             result = await _expunge(db, agent, target, source, on_server=on_server)
         else:
@@ -93,12 +91,26 @@ async def _remove(
         return result
 
 
-async def _role_folder(db: Db, account_id: int, role: str) -> FolderState | None:
+async def role_folder(db: Db, account_id: int, role: str) -> FolderState | None:
     """The account's folder with `role`, when the server still has it."""
     for folder in await folder_sql.of_account(db, account_id):
         if folder.role == role and folder.present and folder.selectable:
             return folder
     return None
+
+
+async def is_on_server(db: Db, target: ActionTarget) -> bool:
+    """Whether the message has a key on an IMAP server (demo and local-only accounts
+    have none: their changes stay in the store)."""
+    if target.uid is None or target.uidvalidity is None:
+        return False
+    return await has_server(db, target.account_id)
+
+
+async def has_server(db: Db, account_id: int) -> bool:
+    """Whether the account syncs with an IMAP server."""
+    account = await settings_sql.by_id(db, account_id)
+    return account is not None and bool(account.imap_host)
 
 
 async def _no_archive(db: Db, account_id: int) -> InvalidInputError:

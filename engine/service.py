@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from engine import account_admin, blocking, cases, customers, message_actions
+from engine import (
+    account_admin,
+    blocking,
+    cases,
+    customers,
+    message_actions,
+    message_restore,
+)
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec
 from engine.errors import FrontdeskError, NotFoundError, StoreOpenError
@@ -197,6 +204,8 @@ class Service(Protocol):
     async def archive_message(
         self, agent: Agent, message_id: int, *, seen_in: int | None = None
     ) -> MessageRemoved: ...
+
+    async def restore_message(self, agent: Agent, message_id: int) -> MessageRemoved: ...
 
     async def close(self) -> None: ...
 
@@ -529,6 +538,13 @@ class LocalService:
     ) -> MessageRemoved:
         """Move a message to its account's Archive folder, as delete_message does."""
         return await message_actions.archive(self.store, agent, message_id, seen_in=seen_in)
+
+    async def restore_message(self, agent: Agent, message_id: int) -> MessageRemoved:
+        """Undo a delete or archive: the message goes back to the folder it was taken
+        from (the inbox when that is unknown). Before the server job ran, the job is
+        withdrawn; after, a move back is queued. A message deleted for good on the
+        server is gone (GoneError)."""
+        return await message_restore.restore(self.store, agent, message_id)
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -130,3 +130,22 @@ async def pending_for_message(db: Db, *, message_id: int, kinds: Sequence[str]) 
         (json.dumps(list(kinds)), message_id),
     )
     return found is not None
+
+
+async def latest_for_message(db: Db, *, message_id: int, kinds: Sequence[str]) -> Job | None:
+    """The newest job of one of `kinds` queued for a message row, in whatever state."""
+    row = await db.fetchone(
+        "SELECT * FROM jobs WHERE kind IN (SELECT value FROM json_each(?)) "
+        "AND json_extract(payload, '$.row') = ? ORDER BY id DESC LIMIT 1",
+        (json.dumps(list(kinds)), message_id),
+    )
+    return None if row is None else _job(row)
+
+
+async def cancel(db: Db, job_id: int) -> bool:
+    """Withdraw a job the engine has not started. True when it was still pending."""
+    return await db.execute(
+        f"UPDATE jobs SET state = 'cancelled', updated_at = {_NOW} "
+        "WHERE id = ? AND state = 'pending'",
+        (job_id,),
+    ) > 0

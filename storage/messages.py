@@ -479,3 +479,10 @@ async def adopt_uids(
          for uid, mid in found),
     )
     return db.total_changes() - before
+
+
+async def undelete_local(db: Db, *, message_id: int) -> bool:
+    """Show again a message deleted in an account without a server. True when shown."""
+    return await db.execute(
+        "UPDATE messages SET deleted = 0 WHERE id = ? AND deleted = 1", (message_id,)
+    ) > 0

@@ -140,6 +140,7 @@ HEADLESS: dict[str, Command] = {
     "show": mail.run_show,
     "delete": mail.run_delete,
     "archive": mail.run_archive,
+    "restore": mail.run_restore,
     "convert": cases.run_convert,
     "case": cases.run_case,
     "customer": customers.run,

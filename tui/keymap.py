@@ -75,6 +75,7 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("message.new", "m", "New mail", live=False),
     KeySpec("message.delete", "d", "Delete (to Trash)"),
     KeySpec("message.archive", "a", "Archive"),
+    KeySpec("message.undo", "U", "Undo the last delete or archive"),
     KeySpec("customer.pair", "p", "Pair sender to customer"),
     KeySpec("customer.add", "c", "Add customer from sender"),
     KeySpec("sender.block", "b", "Block sender or domain"),

@@ -1,4 +1,4 @@
-"""`frontdesk delete` and `frontdesk archive`: one line out, errors one line, exit 1."""
+"""`frontdesk delete`, `archive` and `restore`: one line out, errors one line, exit 1."""
 
 from __future__ import annotations
 
@@ -84,3 +84,17 @@ def test_errors_are_one_line(frontdesk: Run, store) -> None:
                           "message 999999 not found")
     usage = frontdesk("--db", str(db), "delete", "nope")
     assert usage.returncode == 2 and "invalid int value" in usage.stderr
+
+
+def test_restore_undoes_a_delete_and_refuses_in_one_line(frontdesk: Run, store) -> None:
+    db, data = store
+    target = data.ids["invoice"]
+    run(frontdesk, db, "delete", str(target))
+    # the server job had not run: it is withdrawn, nothing is left for the server to do
+    assert run(frontdesk, db, "restore", str(target)) == f"message {target} moved to INBOX\n"
+    assert target in ids_in(frontdesk, db, "support:INBOX")
+    assert target not in ids_in(frontdesk, db, "support:Trash")
+    assert_one_line_error(frontdesk("--db", str(db), "--agent", "bob", "restore", str(target)),
+                          f"message {target} is in INBOX, not in Trash or Archive")
+    assert_one_line_error(frontdesk("--db", str(db), "--agent", "bob", "restore", "999999"),
+                          "message 999999 not found")

@@ -180,16 +180,16 @@ async def test_a_colliding_remap_refuses_to_start(tmp_path: Path) -> None:
 
 async def test_palette_only_action_can_get_a_key(tmp_path: Path,
                                                  stand_in: type[StandInScreen]) -> None:
-    app = make_app(config_file(tmp_path, '[keymap]\n"main.unread_only" = "U"\n'))
+    app = make_app(config_file(tmp_path, '[keymap]\n"main.unread_only" = "o"\n'))
     async with app.run_test() as pilot:
         screen = app.screen
         assert isinstance(screen, StandInScreen)
-        await pilot.press("U")
+        await pilot.press("o")
         assert screen.unread_only is True
-        await pilot.press("U")
+        await pilot.press("o")
         assert screen.unread_only is False
         commands = {c.title: c.help for c in app.get_system_commands(screen)}
-        assert commands["Show only unread messages (toggle)"] == "key: U"
+        assert commands["Show only unread messages (toggle)"] == "key: o"
 
 
 async def test_sync_key_asks_the_screen_or_says_it_was_requested(

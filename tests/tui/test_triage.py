@@ -200,6 +200,30 @@ async def test_d_and_a_move_the_message_to_trash_and_archive(
         assert await demo_service.position_in_listing(agent, archive, second.id) is not None
 
 
+async def test_U_undoes_the_last_delete_or_archive(demo_service: LocalService) -> None:
+    agent = await demo_service.login("tester")
+    app = make_app(demo_service, agent)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        messages = app.screen.query_one(MessageList)
+        total = messages.total
+        await pilot.press("U")
+        await until(pilot, lambda: any("Nothing to undo" in n for n in notes(app)))
+        first = messages.selected
+        assert first is not None
+        await pilot.press("v", "v")  # mark two, delete both
+        await pilot.press("d")
+        await until(pilot, lambda: messages.total == total - 2)
+        assert any("U undoes" in n for n in notes(app))
+        await pilot.press("U")
+        await until(pilot, lambda: messages.total == total)
+        assert any("Back in INBOX: 2 messages." in n for n in notes(app))
+        assert await demo_service.position_in_listing(agent, INBOX, first.id) is not None
+        await pilot.press("U")  # one undo per action
+        await until(pilot, lambda: sum("Nothing to undo" in n for n in notes(app)) == 2)
+        assert messages.total == total
+
+
 async def test_t_shows_the_customer_timeline(demo_service: LocalService) -> None:
     agent = await demo_service.login("tester")
     app = make_app(demo_service, agent)

@@ -211,7 +211,7 @@ def test_the_readme_example_is_a_valid_config(tmp_path: Path) -> None:
     section = readme.split("## Configuration", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     config = load_config(write(tmp_path / "config.toml", example))
-    assert config.keymap["main.unread_only"] == "U"
+    assert config.keymap["main.unread_only"] == "o"
     assert config.options == Options()
 
 

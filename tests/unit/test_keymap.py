@@ -25,8 +25,8 @@ REQUIRED_IDS = {
     "list.bottom": "G,end", "list.half_down": "ctrl+d", "list.half_up": "ctrl+u",
     "list.open": "enter", "list.mark": "v", "message.reply": "r", "message.reply_all": "R",
     "message.forward": "f", "message.new": "m", "message.delete": "d", "message.archive": "a",
-    "customer.pair": "p", "customer.add": "c", "sender.block": "b", "convert.lead": "L",
-    "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
+    "message.undo": "U", "customer.pair": "p", "customer.add": "c", "sender.block": "b",
+    "convert.lead": "L", "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
 }
 
 

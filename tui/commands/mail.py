@@ -1,4 +1,4 @@
-"""`frontdesk list`, `show`, `delete` and `archive`: the store's mail, for scripts and
+"""`frontdesk list`, `show`, `delete`, `archive` and `restore`: the store's mail, for scripts and
 people."""
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     archive = commands.add_parser(
         "archive", parents=[common], help="move a message to its account's Archive folder")
     archive.add_argument("message_id", type=int, metavar="MESSAGE_ID")
+    restore = commands.add_parser(
+        "restore", parents=[common], help="undo a delete or archive",
+        description="Put a deleted or archived message back in the folder it was taken "
+        "from (the inbox when that is not known). A message deleted for good can come "
+        "back only until the server has expunged it.",
+    )
+    restore.add_argument("message_id", type=int, metavar="MESSAGE_ID")
 
 
 async def run_list(args: argparse.Namespace, service: Service, agent: Agent) -> int:
@@ -91,6 +98,11 @@ async def run_delete(args: argparse.Namespace, service: Service, agent: Agent) -
 
 async def run_archive(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     print(_outcome(await service.archive_message(agent, args.message_id)))
+    return 0
+
+
+async def run_restore(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    print(_outcome(await service.restore_message(agent, args.message_id)))
     return 0
 
 

@@ -72,6 +72,7 @@ class MainScreen(TriageActions, Screen[None]):
         keymap.binding("main.flag", "flag"),
         keymap.binding("message.delete", "delete", show=False),
         keymap.binding("message.archive", "archive", show=False),
+        keymap.binding("message.undo", "undo_remove", show=False),
         keymap.binding("customer.pair", "pair", show=False),
         keymap.binding("customer.add", "add_customer", show=False),
         keymap.binding("sender.block", "block", show=False),

@@ -40,6 +40,7 @@ class TriageActions(_Base):
 
     service: Service
     agent: Agent
+    _last_removed: tuple[int, ...] = ()  # what the last delete or archive took (U undoes)
 
     if TYPE_CHECKING:
 
@@ -248,15 +249,15 @@ class TriageActions(_Base):
     def action_delete(self) -> None:
         targets = self._targets()
         if targets:
-            self.remove(targets, "delete")
+            self.remove_messages(targets, "delete")
 
     def action_archive(self) -> None:
         targets = self._targets()
         if targets:
-            self.remove(targets, "archive")
+            self.remove_messages(targets, "archive")
 
     @work(group="triage-remove", exit_on_error=False)
-    async def remove(self, targets: list[MessageSummary], how: str) -> None:
+    async def remove_messages(self, targets: list[MessageSummary], how: str) -> None:
         done: list[MessageSummary] = []
         for message in targets:
             try:
@@ -274,10 +275,39 @@ class TriageActions(_Base):
             done.append(message)
         self._done_with_marks()
         if done:
+            self._last_removed = tuple(m.id for m in done)
             verb = "Moved to Trash" if how == "delete" else "Archived"
-            what = (done[0].subject or "(no subject)") if len(done) == 1 else (
-                f"{len(done)} messages")
-            self.notify(f"{verb}: {what}", markup=False)
+            self.notify(f"{verb}: {_what(done)}. {self._undo_hint()}", markup=False)
+        self.check_for_changes()
+
+    def _undo_hint(self) -> str:
+        keys: str = getattr(self.app, "key_bindings", {}).get("message.undo", "")
+        shown = keys.split(",")[0] if keys else ""
+        return f"{shown} undoes." if shown else "Undo is in the command palette."
+
+    def action_undo_remove(self) -> None:
+        ids = self._last_removed
+        if not ids:
+            self.notify("Nothing to undo: no message was deleted or archived here.",
+                        title="Undo", markup=False)
+            return
+        self._last_removed = ()
+        self.undo_remove(ids)
+
+    @work(group="triage-remove", exit_on_error=False)
+    async def undo_remove(self, ids: tuple[int, ...]) -> None:
+        back: list[str] = []
+        for message_id in ids:
+            try:
+                done = await self.service.restore_message(self.agent, message_id)
+            except FrontdeskError as exc:
+                self._failed(exc, "Undo")
+                continue
+            back.append(done.folder or "")
+        if back:
+            where = back[0] if len(set(back)) == 1 else "their folders"
+            count = "1 message" if len(back) == 1 else f"{len(back)} messages"
+            self.notify(f"Back in {where}: {count}.", title="Undo", markup=False)
         self.check_for_changes()
 
     # Timeline
@@ -293,3 +323,9 @@ class TriageActions(_Base):
         badges = self.query_one(MessageList).badges
         self.app.push_screen(TimelineScreen(self.service, self.agent, message.customer_id,
                                             badges=badges, html=self.options.html))
+
+
+def _what(done: list[MessageSummary]) -> str:
+    if len(done) == 1:
+        return done[0].subject or "(no subject)"
+    return f"{len(done)} messages"

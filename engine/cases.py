@@ -1,4 +1,5 @@
-"""Converting threads to leads and cases, and the life of a case.
+"""Converting threads to leads and cases, and finding cases (their changes:
+engine.case_changes).
 
 A conversion is built from the thread's first message (the earliest-dated one the agent
 may see), whatever message of the thread the agent started from, and it covers the whole
@@ -111,46 +112,28 @@ async def list_cases(store: Store, agent: Agent, *, status: str | None) -> list[
     """The cases the agent may see, most recently updated first; only those with
     `status` when given."""
     if status is not None:
-        _check_status(status)
-    agent_id, visible = await _viewer(store, agent)
+        check_status(status)
+    agent_id, visible = await viewer(store, agent)
     return await cases_sql.list_visible(store.reader, agent_id=agent_id,
                                         account_ids=visible, status=status)
 
 
 async def get(store: Store, agent: Agent, ref: str) -> Case:
     """A case the agent may see, by number ("C-000012", "c-12") or id ("12")."""
-    agent_id, visible = await _viewer(store, agent)
-    return await _find(store, agent_id, visible, ref)
-
-
-async def set_status(store: Store, agent: Agent, ref: str, status: str) -> Case:
-    """Open (reopen), set pending or close a case. Setting the status it already has
-    changes nothing and succeeds."""
-    _check_status(status)
-    agent_id, visible = await _viewer(store, agent)
-    case = await _find(store, agent_id, visible, ref)
-    async with store.transaction() as db:
-        was = await cases_sql.set_status(db, case_id=case.id, status=status)
-        if was is not None:
-            await audit.record(
-                db, agent_id=agent.id, action="case.status", target_kind="case",
-                target_id=case.id, detail={"number": case.number, "from": was, "to": status},
-            )
-    now = await cases_sql.visible_by_id(store.reader, case_id=case.id, agent_id=agent_id,
-                                        account_ids=visible)
-    return now or case
+    agent_id, visible = await viewer(store, agent)
+    return await find(store, agent_id, visible, ref)
 
 
 async def case_messages(store: Store, agent: Agent, ref: str) -> list[MessageSummary]:
     """The messages of a case's threads that the agent may see and that are not deleted,
     oldest first."""
-    agent_id, visible = await _viewer(store, agent)
-    case = await _find(store, agent_id, visible, ref)
+    agent_id, visible = await viewer(store, agent)
+    case = await find(store, agent_id, visible, ref)
     return await cases_sql.thread_messages(store.reader, thread_ids=case.thread_ids,
                                            account_ids=visible)
 
 
-async def _find(store: Store, agent_id: int, visible: frozenset[int], ref: str) -> Case:
+async def find(store: Store, agent_id: int, visible: frozenset[int], ref: str) -> Case:
     text = ref.strip()
     match = _REF.fullmatch(text)
     if match is None:
@@ -171,7 +154,7 @@ async def _find(store: Store, agent_id: int, visible: frozenset[int], ref: str) 
     return case
 
 
-async def _viewer(store: Store, agent: Agent) -> tuple[int, frozenset[int]]:
+async def viewer(store: Store, agent: Agent) -> tuple[int, frozenset[int]]:
     """The agent id to match creators and assignees with, and the visible accounts. A
     deactivated or unknown agent sees nothing (id 0 matches no agent)."""
     current = await agents.by_id(store.reader, agent.id)
@@ -180,6 +163,6 @@ async def _viewer(store: Store, agent: Agent) -> tuple[int, frozenset[int]]:
     return current.id, await visible_accounts(store, agent.id)
 
 
-def _check_status(status: str) -> None:
+def check_status(status: str) -> None:
     if status not in STATUSES:
         raise InvalidInputError(f"case status {status!r} is not one of {', '.join(STATUSES)}")

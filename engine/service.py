@@ -17,6 +17,7 @@ from typing import Protocol
 from engine import (
     account_admin,
     blocking,
+    case_changes,
     cases,
     customers,
     message_actions,
@@ -196,6 +197,12 @@ class Service(Protocol):
     async def set_case_status(self, agent: Agent, ref: str, status: str) -> Case: ...
 
     async def case_messages(self, agent: Agent, ref: str) -> list[MessageSummary]: ...
+
+    async def set_case_priority(self, agent: Agent, ref: str, priority: str) -> Case: ...
+
+    async def assign_case(self, agent: Agent, ref: str, assignee: str | None) -> Case: ...
+
+    async def case_assignees(self, agent: Agent, ref: str) -> list[str]: ...
 
     async def delete_message(
         self, agent: Agent, message_id: int, *, seen_in: int | None = None
@@ -518,11 +525,24 @@ class LocalService:
 
     async def set_case_status(self, agent: Agent, ref: str, status: str) -> Case:
         """Close, reopen or set a case pending."""
-        return await cases.set_status(self.store, agent, ref, status)
+        return await case_changes.set_status(self.store, agent, ref, status)
 
     async def case_messages(self, agent: Agent, ref: str) -> list[MessageSummary]:
         """The messages of a case's threads that the agent may see, oldest first."""
         return await cases.case_messages(self.store, agent, ref)
+
+    async def set_case_priority(self, agent: Agent, ref: str, priority: str) -> Case:
+        """Set a case's priority: low, normal, high or urgent."""
+        return await case_changes.set_priority(self.store, agent, ref, priority)
+
+    async def assign_case(self, agent: Agent, ref: str, assignee: str | None) -> Case:
+        """Give a case to an agent by name (None: to nobody). The agent must be active
+        and able to see the case's mail."""
+        return await case_changes.assign(self.store, agent, ref, assignee)
+
+    async def case_assignees(self, agent: Agent, ref: str) -> list[str]:
+        """The agents a case can be given to."""
+        return await case_changes.assignees(self.store, agent, ref)
 
     async def delete_message(
         self, agent: Agent, message_id: int, *, seen_in: int | None = None

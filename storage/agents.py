@@ -27,6 +27,12 @@ async def count(db: Db) -> int:
     return int(await db.scalar("SELECT count(*) FROM agents"))
 
 
+async def active(db: Db) -> list[Agent]:
+    """Every active agent, by name."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM agents WHERE active = 1 ORDER BY name")
+    return [_agent(r) for r in rows]
+
+
 async def by_name(db: Db, name: str) -> Agent | None:
     """The agent called `name`, if any."""
     row = await db.fetchone(f"SELECT {_COLUMNS} FROM agents WHERE name = ?", (name,))

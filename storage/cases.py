@@ -228,15 +228,39 @@ async def set_status(db: Db, *, case_id: int, status: str) -> str | None:
     """Give a case a new status and touch its updated_at; return the status it had, or
     None when nothing changed (it already had that status, or it does not exist). Must
     run inside a transaction."""
-    was = await db.scalar("SELECT status FROM cases WHERE id = ?", (case_id,))
-    if was is None or was == status:
-        return None
+    was = await _set(db, case_id, "status", status)
+    return None if was is _UNCHANGED else str(was)
+
+
+async def set_priority(db: Db, *, case_id: int, priority: str) -> str | None:
+    """As set_status, for the priority."""
+    was = await _set(db, case_id, "priority", priority)
+    return None if was is _UNCHANGED else str(was)
+
+
+async def set_assignee(db: Db, *, case_id: int, assignee_id: int | None) -> bool:
+    """Give a case to an agent (None: to nobody) and touch its updated_at. True when it
+    changed."""
+    return await _set(db, case_id, "assignee_id", assignee_id) is not _UNCHANGED
+
+
+_UNCHANGED = object()
+_SETTABLE = frozenset({"status", "priority", "assignee_id"})
+
+
+async def _set(db: Db, case_id: int, column: str, value: object) -> object:
+    """Set one column of a case; its old value, or _UNCHANGED (same value, no case)."""
+    if column not in _SETTABLE:
+        raise ValueError(f"cases.{column} cannot be set here")
+    row = await db.fetchone(f"SELECT {column} FROM cases WHERE id = ?", (case_id,))
+    if row is None or row[0] == value:
+        return _UNCHANGED
     await db.execute(
-        "UPDATE cases SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-        "WHERE id = ?",
-        (status, case_id),
+        f"UPDATE cases SET {column} = ?, "
+        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+        (value, case_id),
     )
-    return str(was)
+    return row[0]
 
 
 async def thread_messages(

@@ -83,6 +83,8 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("convert.case", "C", "Convert to case"),
     KeySpec("customer.timeline", "t", "Customer timeline"),
     KeySpec("sender.blocks", "", "Block list: review and unblock", action="screen.blocks"),
+    KeySpec("case.list", "", "Cases: close, reopen, set priority, assign",
+            action="screen.cases"),
 )
 
 SPECS: dict[str, KeySpec] = {spec.id: spec for spec in KEY_TABLE}

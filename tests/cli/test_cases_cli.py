@@ -111,3 +111,30 @@ def test_case_errors_are_one_line(frontdesk: Run, store) -> None:
     # ann cannot see support@, so bob's case does not exist for her.
     assert_one_line_error(frontdesk("--db", str(db), "--agent", "ann", "case", "close",
                                     "C-000001"), "case C-000001 not found")
+
+
+def test_case_pending_priority_and_assign(frontdesk: Run, store) -> None:
+    db, ids = store
+    ok(as_bob(frontdesk, db, "convert", str(ids["reply"]), "case"))
+    assert ok(as_bob(frontdesk, db, "case", "pending", "C-1")) == "case C-000001 is pending\n"
+    assert ok(as_bob(frontdesk, db, "case", "priority", "C-1", "urgent")) == (
+        "case C-000001 has urgent priority\n")
+    assert ok(as_bob(frontdesk, db, "case", "assign", "C-1", "carol")) == (
+        "case C-000001 is carol's\n")
+    (listed,) = json.loads(ok(as_bob(frontdesk, db, "case", "list", "--json")))
+    assert (listed["status"], listed["priority"], listed["assignee"]) == (
+        "pending", "urgent", "carol")
+    # carol now holds it and sees it; ann cannot see support@'s mail, so she cannot have it
+    carol = frontdesk("--db", str(db), "--agent", "carol", "case", "show", "C-1")
+    assert carol.returncode == 0 and "Assignee:     carol" in carol.stdout
+    assert_one_line_error(as_bob(frontdesk, db, "case", "assign", "C-1", "ann"),
+                          "ann cannot see the mail of case C-000001",
+                          "give them access to its mailbox first")
+    assert_one_line_error(as_bob(frontdesk, db, "case", "assign", "C-1", "zed"),
+                          "agent 'zed' not found")
+    assert_one_line_error(as_bob(frontdesk, db, "case", "priority", "C-1", "asap"),
+                          "low, normal, high, urgent")
+    assert ok(as_bob(frontdesk, db, "case", "assign", "C-1", "--nobody")) == (
+        "case C-000001 has no assignee\n")
+    usage = as_bob(frontdesk, db, "case", "assign", "C-1")
+    assert usage.returncode == 2 and "AGENT" in usage.stderr

@@ -175,6 +175,45 @@ async def test_close_reopen_and_status_audit(thread) -> None:
         (bob.id, "case", made.id)}
 
 
+async def test_priority_and_assignee_changes_are_audited(thread) -> None:
+    service, t, question, _ = thread
+    bob, carol = t.agents["bob"], t.agents["carol"]
+    made = await service.convert(bob, question, "case")
+    assert (await service.set_case_priority(bob, "c-1", "high")).priority == "high"
+    assert (await service.set_case_priority(bob, "c-1", "high")).priority == "high"  # no-op
+    assert await service.case_assignees(bob, "c-1") == ["bob", "carol"]  # ann: no support@
+    given = await service.assign_case(bob, "c-1", "carol")
+    assert (given.assignee, given.assignee_id) == ("carol", carol.id)
+    # carol may now change it too; nobody holds it after
+    assert (await service.assign_case(carol, "c-1", None)).assignee == ""
+    rows = await service.store.reader.fetchall(
+        "SELECT agent_id, action, detail FROM audit_log WHERE target_kind = 'case' "
+        "AND action IN ('case.priority', 'case.assign') ORDER BY id")
+    assert [(r["agent_id"], r["action"], json.loads(r["detail"])["from"],
+             json.loads(r["detail"])["to"]) for r in rows] == [
+        (bob.id, "case.priority", "normal", "high"),
+        (bob.id, "case.assign", "bob", "carol"),
+        (carol.id, "case.assign", "carol", None),
+    ]
+    assert made.id == given.id
+
+
+async def test_assigning_refuses_who_cannot_see_the_mail(thread) -> None:
+    service, t, question, _ = thread
+    bob = t.agents["bob"]
+    await service.convert(bob, question, "case")
+    with pytest.raises(InvalidInputError, match="ann cannot see the mail of case C-000001"):
+        await service.assign_case(bob, "c-1", "ann")
+    with pytest.raises(NotFoundError, match="agent 'nobody' not found"):
+        await service.assign_case(bob, "c-1", "nobody")
+    with pytest.raises(InvalidInputError, match="is not one of low, normal, high, urgent"):
+        await service.set_case_priority(bob, "c-1", "asap")
+    with pytest.raises(NotFoundError):  # ann cannot see the case at all
+        await service.set_case_priority(t.agents["ann"], "c-1", "low")
+    case = await service.case(bob, "c-1")
+    assert (case.assignee, case.priority) == ("bob", "normal")
+
+
 async def test_conversions_are_audited(thread) -> None:
     service, t, question, reply = thread
     bob = t.agents["bob"]

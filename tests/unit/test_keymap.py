@@ -27,6 +27,7 @@ REQUIRED_IDS = {
     "message.forward": "f", "message.new": "m", "message.delete": "d", "message.archive": "a",
     "message.undo": "U", "customer.pair": "p", "customer.add": "c", "sender.block": "b",
     "convert.lead": "L", "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
+    "case.list": "",
 }
 
 

@@ -1,4 +1,4 @@
-"""`frontdesk convert` and `frontdesk case list|show|close|reopen`."""
+"""`frontdesk convert` and `frontdesk case list|show|close|reopen|pending|priority|assign`."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     convert.add_argument("kind", metavar="lead|case")
     convert.add_argument("--json", action="store_true")
 
-    case = commands.add_parser("case", help="list, show, close and reopen cases",
-                               description="List, show, close and reopen cases.")
+    case = commands.add_parser(
+        "case", help="list, show and change cases",
+        description="List and show cases; close, reopen or set them pending; set their "
+        "priority; give them to an agent.")
     sub = case.add_subparsers(dest="case_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", parents=[common],
                              help="cases you may see, most recently updated first")
@@ -30,9 +32,22 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     show = sub.add_parser("show", parents=[common], help="show one case")
     show.add_argument("ref", metavar="REF", help="the case number (C-000012) or id")
     show.add_argument("--json", action="store_true")
-    for action, text in (("close", "close a case"), ("reopen", "open a closed case again")):
+    for action, text in (("close", "close a case"), ("reopen", "open a closed case again"),
+                         ("pending", "set a case pending (waiting on the customer)")):
         change = sub.add_parser(action, parents=[common], help=text)
         change.add_argument("ref", metavar="REF", help="the case number (C-000012) or id")
+    priority = sub.add_parser("priority", parents=[common], help="set a case's priority")
+    priority.add_argument("ref", metavar="REF", help="the case number (C-000012) or id")
+    # Checked by the engine, so a wrong level is a one-line error like every other.
+    priority.add_argument("level", metavar="low|normal|high|urgent")
+    assign = sub.add_parser(
+        "assign", parents=[common], help="give a case to an agent",
+        description="Give a case to an agent who can see its mail; --nobody leaves it "
+        "unassigned.")
+    assign.add_argument("ref", metavar="REF", help="the case number (C-000012) or id")
+    who = assign.add_mutually_exclusive_group(required=True)
+    who.add_argument("agent_name", nargs="?", metavar="AGENT", default=None)
+    who.add_argument("--nobody", action="store_true", help="take the case from its assignee")
 
 
 async def run_convert(args: argparse.Namespace, service: Service, agent: Agent) -> int:
@@ -77,7 +92,17 @@ async def run_case(args: argparse.Namespace, service: Service, agent: Agent) -> 
                 print_table(("ID", "DATE", "FROM", "SUBJECT"),
                             [(m.id, _when(m.date), m.from_addr, m.subject) for m in found])
         return 0
-    status = "closed" if action == "close" else "open"
+    if action == "priority":
+        case = await service.set_case_priority(agent, args.ref, args.level)
+        print(f"case {case.number} has {case.priority} priority")
+        return 0
+    if action == "assign":
+        case = await service.assign_case(agent, args.ref,
+                                         None if args.nobody else args.agent_name)
+        print(f"case {case.number} is {case.assignee}'s" if case.assignee
+              else f"case {case.number} has no assignee")
+        return 0
+    status = {"close": "closed", "reopen": "open", "pending": "pending"}[action]
     case = await service.set_case_status(agent, args.ref, status)
     print(f"case {case.number} is {case.status}")
     return 0

@@ -1,7 +1,8 @@
 """The triage keys of the main screen: pair, add customer, block, convert, delete,
-archive, the customer timeline and the block list. Each acts on the marked messages (v),
-else on the one under the cursor, through the Service; the list and folder counts
-then reload through the screen's change check (the one path every change takes).
+archive (and undo), the customer timeline, the block list and the cases. Each acts on
+the marked messages (v), else on the one under the cursor, through the Service; the list
+and folder counts then reload through the screen's change check (the one path every
+change takes).
 
 Every text shown here that came from mail or from a customer record is plain Content or
 a notification with markup off.
@@ -17,6 +18,7 @@ from engine.errors import ConflictError, FrontdeskError
 from engine.models import Agent, Customer, MessageSummary, SenderCard
 from engine.service import Service
 from tui.screens.blocks import BlocksScreen
+from tui.screens.cases import CasesScreen
 from tui.screens.customer_form import CustomerDraft, CustomerForm
 from tui.screens.customer_picker import CustomerPicker
 from tui.screens.dialogs import Choice, Confirm
@@ -215,6 +217,10 @@ class TriageActions(_Base):
 
     def action_blocks(self) -> None:
         self.app.push_screen(BlocksScreen(self.service, self.agent),
+                             lambda _: self.check_for_changes())
+
+    def action_cases(self) -> None:
+        self.app.push_screen(CasesScreen(self.service, self.agent),
                              lambda _: self.check_for_changes())
 
     # Convert

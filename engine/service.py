@@ -20,6 +20,7 @@ from engine import (
     case_changes,
     cases,
     customers,
+    leads,
     message_actions,
     message_restore,
 )
@@ -40,6 +41,7 @@ from engine.models import (
     Conversion,
     Customer,
     Folder,
+    Lead,
     MessageRemoved,
     MessageSummary,
     MessageView,
@@ -203,6 +205,10 @@ class Service(Protocol):
     async def assign_case(self, agent: Agent, ref: str, assignee: str | None) -> Case: ...
 
     async def case_assignees(self, agent: Agent, ref: str) -> list[str]: ...
+
+    async def list_leads(self, agent: Agent, *, status: str | None = None) -> list[Lead]: ...
+
+    async def set_lead_status(self, agent: Agent, lead_id: int, status: str) -> Lead: ...
 
     async def delete_message(
         self, agent: Agent, message_id: int, *, seen_in: int | None = None
@@ -543,6 +549,14 @@ class LocalService:
     async def case_assignees(self, agent: Agent, ref: str) -> list[str]:
         """The agents a case can be given to."""
         return await case_changes.assignees(self.store, agent, ref)
+
+    async def list_leads(self, agent: Agent, *, status: str | None = None) -> list[Lead]:
+        """The leads the agent may see, newest first (with one status, when given)."""
+        return await leads.list_leads(self.store, agent, status=status)
+
+    async def set_lead_status(self, agent: Agent, lead_id: int, status: str) -> Lead:
+        """Move a lead along: new, contacted, qualified, lost or won."""
+        return await leads.set_status(self.store, agent, lead_id, status)
 
     async def delete_message(
         self, agent: Agent, message_id: int, *, seen_in: int | None = None

@@ -76,3 +76,22 @@ async def list_visible(
         {"agent": agent_id, "accounts": ids_param(account_ids), "customer": customer_id},
     )
     return [_lead(r) for r in rows]
+
+
+async def visible_by_id(db: Db, *, lead_id: int, agent_id: int,
+                        account_ids: Iterable[int]) -> Lead | None:
+    """One lead, if the agent may see it."""
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} FROM leads AS l WHERE l.id = :id AND {_VISIBLE}",
+        {"id": lead_id, "agent": agent_id, "accounts": ids_param(account_ids)},
+    )
+    return None if row is None else _lead(row)
+
+
+async def set_status(db: Db, *, lead_id: int, status: str) -> str | None:
+    """Give a lead a new status; the status it had, or None when nothing changed."""
+    was = await db.scalar("SELECT status FROM leads WHERE id = ?", (lead_id,))
+    if was is None or was == status:
+        return None
+    await db.execute("UPDATE leads SET status = ? WHERE id = ?", (status, lead_id))
+    return str(was)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
-from tui.commands import accounts, blocks, cases, customers, mail, sync
+from tui.commands import accounts, blocks, cases, customers, leads, mail, sync
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.register(commands, common)
     mail.register(commands, common)
     cases.register(commands, common)
+    leads.register(commands, common)
     customers.register(commands, common)
     blocks.register(commands, common)
     return parser
@@ -143,6 +144,7 @@ HEADLESS: dict[str, Command] = {
     "restore": mail.run_restore,
     "convert": cases.run_convert,
     "case": cases.run_case,
+    "lead": leads.run_lead,
     "customer": customers.run,
     "block": blocks.run,
 }

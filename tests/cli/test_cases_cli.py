@@ -138,3 +138,22 @@ def test_case_pending_priority_and_assign(frontdesk: Run, store) -> None:
         "case C-000001 has no assignee\n")
     usage = as_bob(frontdesk, db, "case", "assign", "C-1")
     assert usage.returncode == 2 and "AGENT" in usage.stderr
+
+
+def test_lead_list_and_status(frontdesk: Run, store) -> None:
+    db, ids = store
+    ok(as_bob(frontdesk, db, "convert", str(ids["reply"]), "lead"))
+    table = ok(as_bob(frontdesk, db, "lead", "list")).splitlines()
+    assert table[0].split() == ["ID", "STATUS", "CREATED", "NAME", "EMAIL", "COMPANY"]
+    assert table[1].split()[:2] == ["1", "new"] and "jane@cust.example" in table[1]
+    assert ok(as_bob(frontdesk, db, "lead", "status", "1", "qualified")) == (
+        "lead 1 (Jane Doe) is qualified\n")
+    (lead,) = json.loads(ok(as_bob(frontdesk, db, "lead", "list", "--json")))
+    assert (lead["id"], lead["status"]) == (1, "qualified")
+    assert json.loads(ok(as_bob(frontdesk, db, "lead", "list", "--status", "new",
+                                "--json"))) == []
+    assert_one_line_error(as_bob(frontdesk, db, "lead", "status", "1", "hot"),
+                          "new, contacted, qualified, lost, won")
+    # ann cannot see support@, so the lead does not exist for her
+    assert_one_line_error(frontdesk("--db", str(db), "--agent", "ann", "lead", "status", "1",
+                                    "won"), "lead 1 not found")

@@ -214,6 +214,22 @@ async def test_assigning_refuses_who_cannot_see_the_mail(thread) -> None:
     assert (case.assignee, case.priority) == ("bob", "normal")
 
 
+async def test_lead_status_changes_are_audited(thread) -> None:
+    service, t, question, _ = thread
+    bob = t.agents["bob"]
+    made = await service.convert(bob, question, "lead")
+    assert (await service.set_lead_status(bob, made.id, "contacted")).status == "contacted"
+    assert (await service.set_lead_status(bob, made.id, "contacted")).status == "contacted"
+    assert [lead.id for lead in await service.list_leads(bob, status="contacted")] == [made.id]
+    assert await service.list_leads(t.agents["ann"]) == []
+    with pytest.raises(NotFoundError):
+        await service.set_lead_status(t.agents["ann"], made.id, "won")
+    rows = await service.store.reader.fetchall(
+        "SELECT agent_id, target_id, detail FROM audit_log WHERE action = 'lead.status'")
+    assert [(r["agent_id"], r["target_id"], json.loads(r["detail"])) for r in rows] == [
+        (bob.id, made.id, {"from": "new", "to": "contacted"})]
+
+
 async def test_conversions_are_audited(thread) -> None:
     service, t, question, reply = thread
     bob = t.agents["bob"]

@@ -168,43 +168,56 @@ async def store_prepared(
     list are skipped.
     """
     async with store.transaction() as db:
-        # The deny list is read in the transaction that stores: a block committed while a
-        # sync pass runs applies from the next batch on, and one committed after this batch
-        # hides what it stored. A list read once per pass would let blocked mail in.
-        rules = Denied(*await deny.rules_for(db, account_id))
-        by_validity: dict[int, list[int]] = {}
-        for p in prepared:
-            if p.item.uid is not None and p.item.uidvalidity is not None:
-                by_validity.setdefault(p.item.uidvalidity, []).append(p.item.uid)
-        present: set[tuple[int, int]] = set()
-        for validity, uids in by_validity.items():
-            found = await messages.existing_uids(
-                db, folder_id=folder_id, uidvalidity=validity, uids=uids
-            )
-            present.update((validity, uid) for uid in found)
-        fresh = [
-            p for p in prepared
-            if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-            and not rules.blocks(p.envelope.sender.addr)
-        ]
-        keys = [
-            ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,
-                       p.envelope.references, p.envelope.subject)
-            for p in fresh
-        ]
-        known = await threads.lookup(db, (mid for k in keys for mid in k.all_ids()))
-        plan = plan_threads(keys, known)
-        new_ids = await threads.create_many(db, plan.new_subjects)
-        thread_ids, refs = plan.resolve(new_ids)
-        await threads.add_refs(db, refs)
-        rows = [
-            _row(p, account_id=account_id, folder_id=folder_id, thread_id=t)
-            for p, t in zip(fresh, thread_ids, strict=True)
-        ]
-        ids = await messages.insert_many(db, rows)
-        if after is not None:
-            await after(db, [p.item.uid for p in fresh if p.item.uid is not None])
-        return ids
+        return await store_prepared_in(db, account_id=account_id, folder_id=folder_id,
+                                       prepared=prepared, after=after)
+
+
+async def store_prepared_in(
+    db: Db,
+    *,
+    account_id: int,
+    folder_id: int,
+    prepared: Sequence[Prepared],
+    after: AfterStore | None = None,
+) -> list[int]:
+    """store_prepared inside the caller's transaction."""
+    # The deny list is read in the transaction that stores: a block committed while a
+    # sync pass runs applies from the next batch on, and one committed after this batch
+    # hides what it stored. A list read once per pass would let blocked mail in.
+    rules = Denied(*await deny.rules_for(db, account_id))
+    by_validity: dict[int, list[int]] = {}
+    for p in prepared:
+        if p.item.uid is not None and p.item.uidvalidity is not None:
+            by_validity.setdefault(p.item.uidvalidity, []).append(p.item.uid)
+    present: set[tuple[int, int]] = set()
+    for validity, uids in by_validity.items():
+        found = await messages.existing_uids(
+            db, folder_id=folder_id, uidvalidity=validity, uids=uids
+        )
+        present.update((validity, uid) for uid in found)
+    fresh = [
+        p for p in prepared
+        if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
+        and not rules.blocks(p.envelope.sender.addr)
+    ]
+    keys = [
+        ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,
+                   p.envelope.references, p.envelope.subject)
+        for p in fresh
+    ]
+    known = await threads.lookup(db, (mid for k in keys for mid in k.all_ids()))
+    plan = plan_threads(keys, known)
+    new_ids = await threads.create_many(db, plan.new_subjects)
+    thread_ids, refs = plan.resolve(new_ids)
+    await threads.add_refs(db, refs)
+    rows = [
+        _row(p, account_id=account_id, folder_id=folder_id, thread_id=t)
+        for p, t in zip(fresh, thread_ids, strict=True)
+    ]
+    ids = await messages.insert_many(db, rows)
+    if after is not None:
+        await after(db, [p.item.uid for p in fresh if p.item.uid is not None])
+    return ids
 
 
 async def store_bodies(store: Store, updates: Sequence[BodyUpdate]) -> None:

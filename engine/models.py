@@ -6,7 +6,7 @@ here so the console imports everything it shows from the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.mime import Attachment
 from storage.records import (
@@ -15,10 +15,14 @@ from storage.records import (
     BlockEntry,
     Case,
     Customer,
+    Draft,
+    DraftAttachment,
     Folder,
     Lead,
     MessageSummary,
+    SmtpConfig,
 )
+from storage.templates import Signature, Template
 
 __all__ = [
     "Account",
@@ -28,13 +32,20 @@ __all__ = [
     "Case",
     "Conversion",
     "Customer",
+    "Draft",
+    "DraftAttachment",
     "Folder",
     "Lead",
     "MessageRemoved",
     "MessageSummary",
     "MessageView",
+    "RenderedTemplate",
     "SenderCard",
+    "Signature",
+    "SmtpChange",
+    "SmtpConfig",
     "StoreInfo",
+    "Template",
     "Timeline",
 ]
 
@@ -108,3 +119,31 @@ class MessageRemoved:
     message_id: int
     folder: str | None
     job_id: int | None
+
+
+@dataclass(frozen=True)
+class SmtpChange:
+    """What `frontdesk account smtp` asks for. password: a new one to store; None keeps
+    the stored one (or none, with password_command or no_auth)."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown
+    password_command: str | None = None
+    no_auth: bool = False
+    ca_file: str | None = None
+    verify_cert: bool = True
+    reply_to: str = ""
+    use_system: bool = False
+    server_saves_sent: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """A saved reply filled in. `html` is set for an HTML template; `text` is always set
+    (for an HTML template, its text version), so a plain part always exists."""
+
+    text: str
+    html: str | None

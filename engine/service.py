@@ -23,9 +23,11 @@ from engine import (
     leads,
     message_actions,
     message_restore,
+    templates,
 )
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec
+from engine.compose import format_mailbox
 from engine.errors import FrontdeskError, NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
 from engine.imap.folders import ConnectionReport
@@ -40,16 +42,24 @@ from engine.models import (
     Case,
     Conversion,
     Customer,
+    Draft,
     Folder,
     Lead,
     MessageRemoved,
     MessageSummary,
     MessageView,
+    RenderedTemplate,
     SenderCard,
+    Signature,
+    SmtpChange,
+    SmtpConfig,
     StoreInfo,
+    Template,
     Timeline,
 )
 from engine.search.scope import build_filter, visible
+from engine.sending import config as sending_config
+from engine.sending import drafts, outbox, test_send
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
@@ -58,6 +68,7 @@ from engine.sync.runner import sync_forever, sync_once
 from storage import Db, Store, StoreError, accounts, folder_state, folders, messages, meta
 from storage import jobs as jobs_sql
 from storage import listing as listing_sql
+from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings, FolderState, MessageHeaders
 
@@ -190,6 +201,35 @@ class Service(Protocol):
 
     async def list_blocks(self, agent: Agent) -> list[BlockEntry]: ...
 
+    # Saved replies (templates) and signatures.
+
+    async def add_template(
+        self, agent: Agent, name: str, body: str, *, html: bool = False
+    ) -> Template: ...
+
+    async def list_templates(self, agent: Agent) -> list[Template]: ...
+
+    async def template(self, agent: Agent, name: str) -> Template: ...
+
+    async def remove_template(self, agent: Agent, name: str) -> Template: ...
+
+    async def render_template(
+        self, agent: Agent, name: str, *, message_id: int | None = None,
+        account: str | None = None,
+    ) -> RenderedTemplate: ...
+
+    async def set_signature(
+        self, agent: Agent, body: str, *, account: str | None = None, company: bool = False
+    ) -> Signature: ...
+
+    async def clear_signature(
+        self, agent: Agent, *, account: str | None = None, company: bool = False
+    ) -> Signature: ...
+
+    async def signature(self, agent: Agent, account: str) -> str: ...
+
+    async def list_signatures(self, agent: Agent) -> list[Signature]: ...
+
     async def convert(self, agent: Agent, message_id: int, kind: str) -> Conversion: ...
 
     async def list_cases(self, agent: Agent, *, status: str | None = None) -> list[Case]: ...
@@ -219,6 +259,42 @@ class Service(Protocol):
     ) -> MessageRemoved: ...
 
     async def restore_message(self, agent: Agent, message_id: int) -> MessageRemoved: ...
+
+    async def start_draft(self, agent: Agent, kind: str, *, message_id: int | None = None,
+                          account: str | None = None) -> Draft: ...
+
+    async def save_draft(self, agent: Agent, draft_id: int, *, to: str, cc: str, bcc: str,
+                         subject: str, body: str, account: str | None = None,
+                         html_body: str | None = None) -> Draft: ...
+
+    async def attach_file(self, agent: Agent, draft_id: int, path: str) -> Draft: ...
+
+    async def detach_file(self, agent: Agent, draft_id: int, index: int) -> Draft: ...
+
+    async def draft(self, agent: Agent, draft_id: int) -> Draft: ...
+
+    async def list_drafts(self, agent: Agent) -> list[Draft]: ...
+
+    async def outbox(self, agent: Agent) -> list[Draft]: ...
+
+    async def discard_draft(self, agent: Agent, draft_id: int) -> None: ...
+
+    async def send_draft(self, agent: Agent, draft_id: int) -> Draft: ...
+
+    async def reopen_draft(self, agent: Agent, draft_id: int) -> Draft: ...
+
+    async def address_suggestions(self, agent: Agent, text: str, *,
+                                  limit: int = 10) -> list[str]: ...
+
+    async def configure_smtp(self, agent: Agent, name: str,
+                             change: SmtpChange) -> SmtpConfig: ...
+
+    async def configure_system_smtp(self, agent: Agent, change: SmtpChange) -> SmtpConfig: ...
+
+    async def set_main_account(self, agent: Agent, name: str | None) -> str | None: ...
+
+    async def test_send(self, agent: Agent, name: str, to: str) -> str: ...
+
 
     async def close(self) -> None: ...
 
@@ -517,6 +593,63 @@ class LocalService:
         """The deny-list entries of the accounts the agent may see, and the global ones."""
         return await blocking.entries(self.store, agent)
 
+    async def add_template(
+        self, agent: Agent, name: str, body: str, *, html: bool = False
+    ) -> Template:
+        """Save a reply template (Jinja2, plain or HTML) under `name`; replacing one is
+        for its creator or an admin. A body that does not render is refused."""
+        return await templates.add_template(self.store, agent, name, body, html=html)
+
+    async def list_templates(self, agent: Agent) -> list[Template]:
+        """The team's saved replies, by name."""
+        return await templates.list_templates(self.store, agent)
+
+    async def template(self, agent: Agent, name: str) -> Template:
+        """One saved reply, with its source."""
+        return await templates.get_template(self.store, agent, name)
+
+    async def remove_template(self, agent: Agent, name: str) -> Template:
+        """Remove a saved reply (its creator or an admin)."""
+        return await templates.remove_template(self.store, agent, name)
+
+    async def render_template(
+        self, agent: Agent, name: str, *, message_id: int | None = None,
+        account: str | None = None,
+    ) -> RenderedTemplate:
+        """Fill in a saved reply for the message `message_id` (its sender's customer and
+        its account) and/or the account named `account`. A message or an account the
+        agent may not see is NotFoundError."""
+        found = await templates.reply_context(self.store, agent, message_id=message_id,
+                                              account=account)
+        return await templates.render_template(self.store, agent, name,
+                                               account=found.account,
+                                               customer=found.customer,
+                                               message=found.message)
+
+    async def set_signature(
+        self, agent: Agent, body: str, *, account: str | None = None, company: bool = False
+    ) -> Signature:
+        """Set the agent's signature, or the company one (admins), for one account by
+        name or (None) for every account."""
+        return await templates.set_signature(self.store, agent, body, account=account,
+                                             company=company)
+
+    async def clear_signature(
+        self, agent: Agent, *, account: str | None = None, company: bool = False
+    ) -> Signature:
+        """Remove a signature set with set_signature; return it."""
+        return await templates.clear_signature(self.store, agent, account=account,
+                                               company=company)
+
+    async def signature(self, agent: Agent, account: str) -> str:
+        """The agent's signature for replies from the account named `account`, rendered
+        (personal, then company); "" when there is none."""
+        return await templates.account_signature(self.store, agent, account)
+
+    async def list_signatures(self, agent: Agent) -> list[Signature]:
+        """The agent's own signatures and the company ones it may see, as written."""
+        return await templates.list_signatures(self.store, agent)
+
     async def convert(self, agent: Agent, message_id: int, kind: str) -> Conversion:
         """Convert the message's thread to a lead or a case, built from the thread's
         first message; converting again returns what the first conversion made."""
@@ -579,6 +712,79 @@ class LocalService:
         withdrawn; after, a move back is queued. A message deleted for good on the
         server is gone (GoneError)."""
         return await message_restore.restore(self.store, agent, message_id)
+
+    async def start_draft(self, agent: Agent, kind: str, *, message_id: int | None = None,
+                          account: str | None = None) -> Draft:
+        """A new draft of `kind` (new, reply, reply_all, forward), prefilled and saved: a
+        reply to `message_id` goes out from the account it came in on; new mail from
+        `account`, else the agent's main account."""
+        return await drafts.start(self.store, agent, kind, message_id=message_id,
+                                  account=account)
+
+    async def save_draft(self, agent: Agent, draft_id: int, *, to: str, cc: str, bcc: str,
+                         subject: str, body: str, account: str | None = None,
+                         html_body: str | None = None) -> Draft:
+        """Save what the agent wrote (addresses as typed, comma-separated); html_body:
+        an HTML alternative, None for plain mail."""
+        return await drafts.save(self.store, agent, draft_id, to=to, cc=cc, bcc=bcc,
+                                 subject=subject, body=body, account=account,
+                                 html_body=html_body)
+
+    async def attach_file(self, agent: Agent, draft_id: int, path: str) -> Draft:
+        return await drafts.attach(self.store, agent, draft_id, path)
+
+    async def detach_file(self, agent: Agent, draft_id: int, index: int) -> Draft:
+        return await drafts.detach(self.store, agent, draft_id, index)
+
+    async def draft(self, agent: Agent, draft_id: int) -> Draft:
+        return await drafts.get(self.store, agent, draft_id)
+
+    async def list_drafts(self, agent: Agent) -> list[Draft]:
+        """The agent's unsent drafts, newest first (offered when the console opens)."""
+        return await drafts.list_mine(self.store, agent)
+
+    async def outbox(self, agent: Agent) -> list[Draft]:
+        """What the agent sent or is sending, newest first, with any error."""
+        return await drafts.list_mine(self.store, agent, outbox=True)
+
+    async def discard_draft(self, agent: Agent, draft_id: int) -> None:
+        await drafts.discard(self.store, agent, draft_id)
+
+    async def send_draft(self, agent: Agent, draft_id: int) -> Draft:
+        """Queue a draft in the outbox: durable at once, sent by the engine."""
+        return await outbox.send(self.store, agent, draft_id)
+
+    async def reopen_draft(self, agent: Agent, draft_id: int) -> Draft:
+        """A message that failed to send becomes a draft again."""
+        return await outbox.reopen(self.store, agent, draft_id)
+
+    async def address_suggestions(self, agent: Agent, text: str, *,
+                                  limit: int = 10) -> list[str]:
+        """Addresses for a To/Cc field: customers, then recent correspondents."""
+        if not text.strip():
+            return []
+        visible = await visible_accounts(self.store, agent.id)
+        found = await outgoing_sql.address_suggestions(
+            self.store.reader, text=text, account_ids=visible, limit=limit)
+        return [format_mailbox(name, addr) for name, addr in found]
+
+    async def configure_smtp(self, agent: Agent, name: str,
+                             change: SmtpChange) -> SmtpConfig:
+        """Set how an account sends (its own server, or the system SMTP)."""
+        return await sending_config.configure_account(self.store, agent, name, change)
+
+    async def configure_system_smtp(self, agent: Agent, change: SmtpChange) -> SmtpConfig:
+        """Set the system SMTP (admins only)."""
+        return await sending_config.configure_system(self.store, agent, change)
+
+    async def set_main_account(self, agent: Agent, name: str | None) -> str | None:
+        """The account the agent's new mail goes out from."""
+        return await sending_config.set_main_account(self.store, agent, name)
+
+    async def test_send(self, agent: Agent, name: str, to: str) -> str:
+        """Send a test message from an account now; its Message-ID."""
+        return await test_send.test_send(self.store, agent, name, to)
+
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -52,12 +52,17 @@ async def enqueue(
     )
 
 
-async def claim_due(db: Db, *, account_id: int, limit: int) -> list[Job]:
-    """Mark up to `limit` due jobs of an account running, oldest first, and return them."""
+async def claim_due(
+    db: Db, *, account_id: int, limit: int, kinds: Sequence[str] | None = None
+) -> list[Job]:
+    """Mark up to `limit` due jobs of an account (of `kinds`, when given) running, oldest
+    first, and return them."""
     rows = await db.fetchall(
         f"SELECT * FROM jobs WHERE account_id = ? AND state = 'pending' "
-        f"AND next_attempt_at <= {_NOW} ORDER BY id LIMIT ?",
-        (account_id, limit),
+        f"AND next_attempt_at <= {_NOW} "
+        "AND (? IS NULL OR kind IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?",
+        (account_id, None if kinds is None else 1,
+         None if kinds is None else json.dumps(list(kinds)), limit),
     )
     jobs = [_job(r) for r in rows]
     await db.executemany(

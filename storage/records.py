@@ -272,3 +272,62 @@ class BlockEntry:
     created_by: int | None
     created_at: str
     changed: int = 0  # stored messages this block hid, or this unblock showed again
+
+
+@dataclass(frozen=True)
+class DraftAttachment:
+    idx: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message being written (state draft) or sent through the outbox (queued, sent,
+    failed). Addresses are as the agent typed them, one mailbox each."""
+
+    id: int
+    account_id: int
+    account: str  # the account's name
+    from_addr: str  # the account's address
+    from_name: str  # the account's display name
+    agent_id: int | None
+    kind: str  # new | reply | reply_all | forward
+    source_id: int | None  # the message answered or forwarded
+    state: str  # draft | queued | sent | failed
+    message_id: str  # the Message-ID header it is sent with
+    in_reply_to: str | None
+    references: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str
+    body: str
+    html_body: str | None
+    error: str | None  # why sending failed for good, and what to do
+    attachments: tuple[DraftAttachment, ...]
+    thread_id: int | None
+    created_at: str
+    updated_at: str
+    queued_at: str | None
+    sent_at: str | None
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """How an account sends (or the system SMTP, account_id None). Never the password."""
+
+    account_id: int | None
+    host: str | None
+    port: int | None
+    security: str | None  # ssl | starttls | none
+    auth: bool
+    username: str | None
+    password_command: str | None
+    ca_file: str | None
+    verify_cert: bool
+    use_system: bool  # send through the system SMTP
+    reply_to: str
+    server_saves_sent: bool  # the server files sent mail itself: no APPEND to Sent
+    has_password: bool

@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
-from tui.commands import accounts, blocks, cases, customers, leads, mail, sync
+from tui.commands import (
+    accounts,
+    blocks,
+    cases,
+    customers,
+    leads,
+    mail,
+    outbox,
+    smtp,
+    sync,
+    templates,
+)
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -79,11 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="build the store again even if it already holds this demo")
     accounts.register(commands, common)
     sync.register(commands, common)
+    smtp.register(commands, common)
     mail.register(commands, common)
+    outbox.register(commands, common)
     cases.register(commands, common)
     leads.register(commands, common)
     customers.register(commands, common)
     blocks.register(commands, common)
+    templates.register(commands, common)
     return parser
 
 
@@ -136,17 +150,24 @@ Command = Callable[[argparse.Namespace, Service, Agent], Awaitable[int]]
 HEADLESS: dict[str, Command] = {
     "account": accounts.run,
     "sync": sync.run_sync,
+    "smtp": smtp.run,
     "status": sync.run_status,
     "list": mail.run_list,
     "show": mail.run_show,
     "delete": mail.run_delete,
     "archive": mail.run_archive,
     "restore": mail.run_restore,
+    "reply": outbox.run_reply,
+    "send": outbox.run_send,
+    "drafts": outbox.run_drafts,
+    "outbox": outbox.run_outbox,
     "convert": cases.run_convert,
     "case": cases.run_case,
     "lead": leads.run_lead,
     "customer": customers.run,
     "block": blocks.run,
+    "template": templates.run_template,
+    "signature": templates.run_signature,
 }
 
 

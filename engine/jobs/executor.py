@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from engine.errors import ImapConnectError
 from engine.imap.connection import ImapConnection
-from engine.jobs import moves
+from engine.jobs import append, moves
 from engine.jobs.outcome import JobRejected, Outcome
-from engine.jobs.queue import EXPUNGE, FLAGS, MOVE
+from engine.jobs.queue import EXPUNGE, FLAGS, IMAP_APPEND, IMAP_KINDS, MOVE
 from engine.sync import imap_ops as ops
 from storage import Db, Store
 from storage import jobs as jobs_sql
@@ -24,6 +24,8 @@ from storage.records import Job
 __all__ = ["HANDLERS", "MAX_DELAY_SECONDS", "JobRejected", "backoff_seconds", "run_due_jobs"]
 
 Handler = Callable[[ImapConnection, Job], Awaitable[Outcome | None]]
+# Handlers that also read the store (the bytes of a message to append).
+StoreHandler = Callable[[ImapConnection, Db, Job], Awaitable[Outcome | None]]
 # Store changes that undo what the agent saw at once, for a job that failed for good.
 Undo = Callable[[Db, Job], Awaitable[None]]
 MAX_DELAY_SECONDS = 3600
@@ -58,6 +60,9 @@ HANDLERS: dict[str, Handler] = {
     MOVE: moves.run_move,
     EXPUNGE: moves.run_expunge,
 }
+STORE_HANDLERS: dict[str, StoreHandler] = {
+    IMAP_APPEND: append.run_append,
+}
 UNDO: dict[str, Undo] = {
     MOVE: moves.undo_move,
     EXPUNGE: moves.undo_expunge,
@@ -82,15 +87,20 @@ async def run_due_jobs(store: Store, conn: ImapConnection, account_id: int) -> i
     succeeded = 0
     while True:
         async with store.transaction() as db:
-            batch = await jobs_sql.claim_due(db, account_id=account_id, limit=50)
+            batch = await jobs_sql.claim_due(db, account_id=account_id, limit=50,
+                                             kinds=IMAP_KINDS)
         if not batch:
             return succeeded
         for index, job in enumerate(batch):
             handler = HANDLERS.get(job.kind)
+            store_handler = STORE_HANDLERS.get(job.kind)
             try:
-                if handler is None:
+                if store_handler is not None:
+                    outcome = await store_handler(conn, store.reader, job)
+                elif handler is None:
                     raise JobRejected(f"unknown job kind {job.kind!r}")
-                outcome = await handler(conn, job)
+                else:
+                    outcome = await handler(conn, job)
             except JobRejected as exc:
                 async with store.transaction() as db:
                     await jobs_sql.fail(db, job.id, error=str(exc))

@@ -1,5 +1,6 @@
-"""One sync pass over one account: discover folders, headers of every folder, queued
-jobs, then bodies. Errors are recorded on the account and folder they belong to."""
+"""One sync pass over one account: send what waits in the outbox, discover folders,
+headers of every folder, queued jobs, then bodies. Errors are recorded on the account
+and folder they belong to."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapE
 from engine.imap.connection import ImapConnection
 from engine.imap.folders import list_folders
 from engine.jobs.executor import run_due_jobs
+from engine.sending.delivery import send_due
 from engine.sync import imap_ops as ops
 from engine.sync.cpu import CpuPool
 from engine.sync.folder import FolderResult, FolderSync
@@ -27,6 +29,7 @@ class AccountResult:
     account: str
     folders: dict[str, FolderResult] = field(default_factory=dict)
     jobs_done: int = 0
+    sent: int = 0  # outbox messages the SMTP server took in this pass
     error: str | None = None
     auth_failed: bool = False
 
@@ -47,6 +50,8 @@ async def sync_account(
     """Run one pass; never raises for server trouble (it is recorded and returned)."""
     result = AccountResult(account.name)
     progress(SyncEvent("account", account=account.name))
+    # The outbox first: sending does not wait for the IMAP server (and goes on without it).
+    result.sent = await send_due(store, account.id)
     conn = ImapConnection(imap_settings(account), name=f"sync-{account.name}")
     headers_reported = False
     try:

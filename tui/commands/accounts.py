@@ -1,4 +1,5 @@
-"""`frontdesk account add|list|test|folders|password|remove`."""
+"""`frontdesk account add|list|test|folders|password|remove` (and, through
+tui.commands.smtp, `smtp|test-send|main`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from engine.accounts import AccountSpec, parse_import
 from engine.errors import InvalidInputError
 from engine.models import Agent
 from engine.service import Service
+from tui.commands import smtp
 from tui.commands.output import print_json, print_table
 from tui.commands.secrets_input import read_password
 
@@ -76,10 +78,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     remove = sub.add_parser("remove", parents=[common],
                             help="remove an account and its mail from the store")
     remove.add_argument("name")
+    smtp.register_account_actions(sub, common)
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     action = args.account_command
+    if action in smtp.ACCOUNT_ACTIONS:
+        return await smtp.run_account(args, service, agent)
     if action == "add":
         return await _add(args, service, agent)
     if action == "list":

@@ -1,0 +1,1 @@
+"""Sending mail: SMTP settings, drafts, the outbox and its jobs."""

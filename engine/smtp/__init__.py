@@ -1,0 +1,29 @@
+"""SMTP sending: settings, a blocking client (run it in a worker thread), its errors."""
+
+from engine.smtp.client import SendReport, check, send
+from engine.smtp.errors import (
+    Refusal,
+    SmtpAuthError,
+    SmtpConfigError,
+    SmtpError,
+    SmtpRecipientsRefused,
+    SmtpRejected,
+    SmtpTemporary,
+)
+from engine.smtp.settings import SECURITY_MODES, SmtpSettings, default_port
+
+__all__ = [
+    "SECURITY_MODES",
+    "Refusal",
+    "SendReport",
+    "SmtpAuthError",
+    "SmtpConfigError",
+    "SmtpError",
+    "SmtpRecipientsRefused",
+    "SmtpRejected",
+    "SmtpSettings",
+    "SmtpTemporary",
+    "check",
+    "default_port",
+    "send",
+]

@@ -30,6 +30,7 @@ from imapclient.exceptions import LoginError
 
 from engine.errors import ImapAuthError, ImapConnectError, ImapError, InvalidInputError
 from engine.sanitize import sanitize_line
+from engine.tls import client_context
 
 T = TypeVar("T")
 
@@ -179,14 +180,8 @@ def _lost_message(exc: BaseException, settings: ImapSettings) -> str:
 
 
 def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
-    if not settings.verify_cert:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
     try:
-        # With a cafile only that bundle is trusted, not the system store.
-        return ssl.create_default_context(cafile=settings.ca_file)
+        return client_context(verify_cert=settings.verify_cert, ca_file=settings.ca_file)
     except (OSError, ValueError) as exc:
         raise ImapConnectError(
             f"cannot load the CA file {settings.ca_file!r} ({_server_text(exc)}): "

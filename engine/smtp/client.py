@@ -29,6 +29,7 @@ from engine.smtp.errors import (
     SmtpTemporary,
 )
 from engine.smtp.settings import SmtpSettings
+from engine.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -280,14 +281,8 @@ def _b64(data: bytes) -> str:
 
 
 def _ssl_context(settings: SmtpSettings) -> ssl.SSLContext:
-    if not settings.verify_cert:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
     try:
-        # With a cafile only that bundle is trusted, not the system store.
-        return ssl.create_default_context(cafile=settings.ca_file)
+        return client_context(verify_cert=settings.verify_cert, ca_file=settings.ca_file)
     except (OSError, ValueError) as exc:
         raise _config(
             settings,

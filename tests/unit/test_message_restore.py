@@ -3,26 +3,16 @@ mail that is not in Trash or Archive. (Against a server: the integration tests.)
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine import message_actions, message_restore
 from engine.errors import InvalidInputError, NotFoundError
-from storage import Store, folders
-from tests.listing_store import ListingStore, build_listing_store
+from tests.listing_store import ListingStore
+from tests.unit import test_message_actions as message_actions_tests
 
-
-@pytest.fixture
-async def data(tmp_path: Path):
-    store = await Store.open(tmp_path / "m.db")
-    built = await build_listing_store(store)
-    async with store.transaction() as db:
-        built.folders[("support", "Trash")] = await folders.insert(
-            db, account_id=built.team.accounts["support"], name="Trash", role="trash")
-    yield built
-    await store.close()
+data = message_actions_tests.data
 
 
 async def row(data: ListingStore, key: str) -> Any:

@@ -28,6 +28,7 @@ from engine.sync.progress import SyncEvent
 from tui import keymap
 from tui.config import Options
 from tui.messages import OptionsChanged
+from tui.screens.compose_actions import ComposeActions
 from tui.screens.listing_source import ListingSource
 from tui.screens.triage import TriageActions
 from tui.widgets.folder_tree import FolderRef, FolderTree
@@ -59,7 +60,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class MainScreen(TriageActions, Screen[None]):
+class MainScreen(TriageActions, ComposeActions, Screen[None]):
     BINDINGS = [
         keymap.binding("main.back", "back", show=False),
         keymap.binding("main.next_pane", "app.focus_next", show=False),
@@ -70,6 +71,10 @@ class MainScreen(TriageActions, Screen[None]):
         keymap.binding("main.threads", "threads"),
         keymap.binding("main.toggle_read", "toggle_read"),
         keymap.binding("main.flag", "flag"),
+        keymap.binding("message.reply", "reply", show=False),
+        keymap.binding("message.reply_all", "reply_all", show=False),
+        keymap.binding("message.forward", "forward", show=False),
+        keymap.binding("message.new", "new_mail", show=False),
         keymap.binding("message.delete", "delete", show=False),
         keymap.binding("message.archive", "archive", show=False),
         keymap.binding("message.undo", "undo_remove", show=False),
@@ -83,6 +88,8 @@ class MainScreen(TriageActions, Screen[None]):
     PALETTE_ACTIONS: list[tuple[str, str]] = [
         ("Show only unread messages (toggle)", "toggle_unread_only"),
         ("Block list: review and unblock", "blocks"),
+        ("Drafts: unsent mail", "drafts"),
+        ("Outbox: queued, sent and failed mail", "outbox"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 

@@ -92,9 +92,9 @@ async def _assignable(store: Store, case: Case, name: str) -> Agent:
 async def _sees_mail_of(store: Store, agent_id: int, case: Case) -> bool:
     if not case.thread_ids:
         return True
-    visible = await visible_accounts(store, agent_id)
-    return bool(await cases_sql.thread_messages(store.reader, thread_ids=case.thread_ids,
-                                                account_ids=visible))
+    return await cases_sql.threads_have_visible_mail(
+        store.reader, thread_ids=case.thread_ids,
+        account_ids=await visible_accounts(store, agent_id))
 
 
 async def _now(store: Store, agent_id: int, visible: frozenset[int], case: Case) -> Case:

@@ -17,8 +17,8 @@ async def list_leads(store: Store, agent: Agent, *, status: str | None = None) -
     if status is not None:
         _check(status)
     agent_id, visible = await viewer(store, agent)
-    leads = await leads_sql.list_visible(store.reader, agent_id=agent_id, account_ids=visible)
-    return [lead for lead in leads if status is None or lead.status == status]
+    return await leads_sql.list_visible(store.reader, agent_id=agent_id, account_ids=visible,
+                                        status=status)
 
 
 async def set_status(store: Store, agent: Agent, lead_id: int, status: str) -> Lead:

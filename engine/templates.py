@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from types import ModuleType
 
 from engine.access import visible_accounts
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from engine.mime import html_to_text
 from engine.models import Account, Agent, Customer, MessageSummary, RenderedTemplate
-from engine.templating import render, template_context
 from storage import Db, Store, accounts, agents, audit, customers
 from storage import templates as templates_sql
 from storage.templates import Signature, Template
@@ -122,12 +122,13 @@ async def render_template(
     of it (links listed under it), so a plain part always exists."""
     current = await _active(store, agent)
     found = await _template(store.reader, name)
-    context = template_context(current, account, customer, message)
+    context = _templating().template_context(current, account, customer, message)
     label = f"template {found.name}"
     if found.format != "html":
-        text = await asyncio.to_thread(render, found.body, context, label=label)
+        text = await asyncio.to_thread(_templating().render, found.body, context, label=label)
         return RenderedTemplate(text=text, html=None)
-    markup = await asyncio.to_thread(render, found.body, context, html=True, label=label)
+    markup = await asyncio.to_thread(_templating().render, found.body, context, html=True,
+                                     label=label)
     return RenderedTemplate(text=_text_version(markup), html=markup)
 
 
@@ -221,7 +222,7 @@ async def signature_for(
     company one for that account, else the company every-account one. "" when none."""
     current = await _active(store, agent)
     account = await _account_by_id(store, account_id, await visible_accounts(store, current.id))
-    context = template_context(current, account, customer, message)
+    context = _templating().template_context(current, account, customer, message)
     parts = []
     for scope, owner in ((PERSONAL, current.id), (COMPANY, None)):
         found = (await templates_sql.signature(store.reader, scope=scope, agent_id=owner,
@@ -231,7 +232,7 @@ async def signature_for(
         if found is None:
             continue
         label = _signature_label(scope == COMPANY, found.account or None)
-        text = await asyncio.to_thread(render, found.body, context, label=label)
+        text = await asyncio.to_thread(_templating().render, found.body, context, label=label)
         if text.strip():
             parts.append(text.strip("\n"))
     return "\n\n".join(parts)
@@ -246,6 +247,14 @@ async def account_signature(store: Store, agent: Agent, account: str) -> str:
 
 
 # Helpers
+
+def _templating() -> ModuleType:
+    """The sandboxed renderer, imported when a template is first rendered: Jinja2 costs
+    every start of the program tens of milliseconds that most never need."""
+    from engine import templating
+
+    return templating
+
 
 async def _active(store: Store, agent: Agent) -> Agent:
     """The agent as the store has it now: a deactivation or a change of role counts at
@@ -284,10 +293,12 @@ def _normalise(body: str) -> str:
 async def _check_renders(body: str, agent: Agent, *, html: bool, label: str) -> None:
     """Render once with no data and once with sample data: a syntax error, something the
     sandbox refuses, or a template that fails for want of a value is refused now."""
-    sample = template_context(agent, _SAMPLE_ACCOUNT, _SAMPLE_CUSTOMER, _SAMPLE_MESSAGE)
-    empty = template_context(agent)
+    templating = _templating()
+    sample = templating.template_context(agent, _SAMPLE_ACCOUNT, _SAMPLE_CUSTOMER,
+                                         _SAMPLE_MESSAGE)
+    empty = templating.template_context(agent)
     for context in (empty, sample):
-        await asyncio.to_thread(render, body, context, html=html, label=label)
+        await asyncio.to_thread(templating.render, body, context, html=html, label=label)
 
 
 async def _template(db: Db, name: str) -> Template:

@@ -66,3 +66,15 @@ async def insert(
         (name, os_user, display_name, email, role),
     )
     return Agent(agent_id, name, os_user, display_name, email, role, True)
+
+
+async def set_main_account(db: Db, *, agent_id: int, account_id: int | None) -> None:
+    """The account an agent's new mail goes out from (None: none)."""
+    await db.execute("UPDATE agents SET main_account_id = ? WHERE id = ?",
+                     (account_id, agent_id))
+
+
+async def main_account(db: Db, agent_id: int) -> int | None:
+    """The id of the agent's main account, if one is set."""
+    value = await db.scalar("SELECT main_account_id FROM agents WHERE id = ?", (agent_id,))
+    return None if value is None else int(value)

@@ -263,6 +263,18 @@ async def _set(db: Db, case_id: int, column: str, value: object) -> object:
     return row[0]
 
 
+async def threads_have_visible_mail(
+    db: Db, *, thread_ids: Iterable[int], account_ids: Iterable[int]
+) -> bool:
+    """Whether any undeleted message of these threads is in one of the accounts."""
+    found = await db.scalar(
+        "SELECT 1 FROM messages WHERE thread_id IN (SELECT value FROM json_each(?)) "
+        "AND deleted = 0 AND account_id IN (SELECT value FROM json_each(?)) LIMIT 1",
+        (ids_param(thread_ids), ids_param(account_ids)),
+    )
+    return found is not None
+
+
 async def thread_messages(
     db: Db, *, thread_ids: Iterable[int], account_ids: Iterable[int]
 ) -> list[MessageSummary]:

@@ -66,14 +66,18 @@ async def by_thread(db: Db, thread_id: int) -> Lead | None:
 
 
 async def list_visible(
-    db: Db, *, agent_id: int, account_ids: Iterable[int], customer_id: int | None = None
+    db: Db, *, agent_id: int, account_ids: Iterable[int], customer_id: int | None = None,
+    status: str | None = None,
 ) -> list[Lead]:
-    """The leads the agent may see (of one customer, when given), newest first."""
+    """The leads the agent may see (of one customer, with one status, when given),
+    newest first."""
     customer = "AND l.customer_id = :customer" if customer_id is not None else ""
+    with_status = "AND l.status = :status" if status is not None else ""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM leads AS l WHERE {_VISIBLE} {customer} "
+        f"SELECT {_COLUMNS} FROM leads AS l WHERE {_VISIBLE} {customer} {with_status} "
         "ORDER BY l.created_at DESC, l.id DESC",
-        {"agent": agent_id, "accounts": ids_param(account_ids), "customer": customer_id},
+        {"agent": agent_id, "accounts": ids_param(account_ids), "customer": customer_id,
+         "status": status},
     )
     return [_lead(r) for r in rows]
 

@@ -190,7 +190,7 @@ async def address_suggestions(
             SELECT * FROM (
                 SELECT m.from_name, m.from_addr, 1, m.date FROM messages AS m
                  WHERE m.account_id IN (SELECT value FROM json_each(:accounts))
-                   AND m.deleted = 0 AND m.from_addr <> ''
+                   AND m.deleted = 0 AND m.blocked = 0 AND m.from_addr <> ''
                    AND (m.from_addr LIKE :p ESCAPE '\\' OR m.from_name LIKE :p ESCAPE '\\')
                  ORDER BY m.date DESC LIMIT 500)
         ) ORDER BY rank, seen DESC

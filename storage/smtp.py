@@ -95,12 +95,3 @@ async def clear_account_secret(db: Db, account_id: int) -> None:
 async def clear_system_secret(db: Db) -> None:
     await db.execute("DELETE FROM system_secrets WHERE purpose = ?", (SMTP_PASSWORD,))
 
-
-async def set_main_account(db: Db, *, agent_id: int, account_id: int | None) -> None:
-    await db.execute("UPDATE agents SET main_account_id = ? WHERE id = ?",
-                     (account_id, agent_id))
-
-
-async def main_account(db: Db, agent_id: int) -> int | None:
-    value = await db.scalar("SELECT main_account_id FROM agents WHERE id = ?", (agent_id,))
-    return None if value is None else int(value)

@@ -64,9 +64,9 @@ def append_once(client: IMAPClient, folder: str, raw: bytes, message_id: str) ->
     return ops.Placed("moved", validity, found)
 
 
-async def run_append(conn: ImapConnection, db_reader: Db, job: Job) -> Outcome:
+async def run_append(conn: ImapConnection, job: Job, reader: Db) -> Outcome:
     spec = AppendSpec.parse(job.payload)
-    raw = await outgoing_sql.raw(db_reader, spec.outgoing)
+    raw = await outgoing_sql.raw(reader, spec.outgoing)
     if raw is None:
         raise JobRejected(f"outbox message {spec.outgoing} is gone; nothing to file")
     placed = await conn.call(append_once, spec.folder, raw, spec.message_id)

@@ -15,7 +15,7 @@ from engine.errors import ImapConnectError
 from engine.imap.connection import ImapConnection
 from engine.jobs import append, moves
 from engine.jobs.outcome import JobRejected, Outcome
-from engine.jobs.queue import EXPUNGE, FLAGS, IMAP_APPEND, IMAP_KINDS, MOVE
+from engine.jobs.queue import EXPUNGE, FLAGS, IMAP_APPEND, MOVE
 from engine.sync import imap_ops as ops
 from storage import Db, Store
 from storage import jobs as jobs_sql
@@ -23,9 +23,9 @@ from storage.records import Job
 
 __all__ = ["HANDLERS", "MAX_DELAY_SECONDS", "JobRejected", "backoff_seconds", "run_due_jobs"]
 
-Handler = Callable[[ImapConnection, Job], Awaitable[Outcome | None]]
-# Handlers that also read the store (the bytes of a message to append).
-StoreHandler = Callable[[ImapConnection, Db, Job], Awaitable[Outcome | None]]
+# A handler gets the open connection, the job, and the store to read what the job needs
+# (an appended message's bytes); it writes only through its Outcome.
+Handler = Callable[[ImapConnection, Job, Db], Awaitable[Outcome | None]]
 # Store changes that undo what the agent saw at once, for a job that failed for good.
 Undo = Callable[[Db, Job], Awaitable[None]]
 MAX_DELAY_SECONDS = 3600
@@ -39,7 +39,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return base * (rng or random).uniform(0.5, 1.5)
 
 
-async def _flags(conn: ImapConnection, job: Job) -> Outcome | None:
+async def _flags(conn: ImapConnection, job: Job, reader: Db) -> Outcome | None:
     p = job.payload
     try:
         folder = str(p["folder"])
@@ -59,8 +59,6 @@ HANDLERS: dict[str, Handler] = {
     FLAGS: _flags,
     MOVE: moves.run_move,
     EXPUNGE: moves.run_expunge,
-}
-STORE_HANDLERS: dict[str, StoreHandler] = {
     IMAP_APPEND: append.run_append,
 }
 UNDO: dict[str, Undo] = {
@@ -82,25 +80,19 @@ async def _retry(db: Db, job: Job, *, error: str, delay_seconds: float) -> None:
 
 
 async def run_due_jobs(store: Store, conn: ImapConnection, account_id: int) -> int:
-    """Run the account's due jobs on an open connection; return how many succeeded.
+    """Run the account's due IMAP jobs (smtp.send jobs are the sender's, see
+    engine.sending.delivery) on an open connection; return how many succeeded.
     Stops early when the connection breaks (the rest wait for the next pass)."""
     succeeded = 0
     while True:
         async with store.transaction() as db:
             batch = await jobs_sql.claim_due(db, account_id=account_id, limit=50,
-                                             kinds=IMAP_KINDS)
+                                             kinds=tuple(HANDLERS))
         if not batch:
             return succeeded
         for index, job in enumerate(batch):
-            handler = HANDLERS.get(job.kind)
-            store_handler = STORE_HANDLERS.get(job.kind)
             try:
-                if store_handler is not None:
-                    outcome = await store_handler(conn, store.reader, job)
-                elif handler is None:
-                    raise JobRejected(f"unknown job kind {job.kind!r}")
-                else:
-                    outcome = await handler(conn, job)
+                outcome = await HANDLERS[job.kind](conn, job, store.reader)
             except JobRejected as exc:
                 async with store.transaction() as db:
                     await jobs_sql.fail(db, job.id, error=str(exc))

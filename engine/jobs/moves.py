@@ -36,7 +36,7 @@ def _expunge_spec(job: Job) -> ExpungeSpec:
         raise JobRejected(f"malformed payload: {exc}") from exc
 
 
-async def run_move(conn: ImapConnection, job: Job) -> Outcome:
+async def run_move(conn: ImapConnection, job: Job, reader: Db) -> Outcome:
     """Move the message on the server and record where it landed."""
     spec = _move_spec(job)
     placed = await conn.call(
@@ -80,7 +80,7 @@ def settle_move(spec: MoveSpec, placed: ops.Placed) -> Outcome:
     return Outcome(record=settle_unknown, note=f"moved to {spec.dest}; its new UID is unknown")
 
 
-async def run_expunge(conn: ImapConnection, job: Job) -> Outcome:
+async def run_expunge(conn: ImapConnection, job: Job, reader: Db) -> Outcome:
     """Delete the message for good on the server, then forget its row."""
     spec = _expunge_spec(job)
     result = await conn.call(ops.expunge_message, spec.folder, spec.uidvalidity, spec.uid,

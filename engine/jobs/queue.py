@@ -15,8 +15,6 @@ IMAP_APPEND = "imap.append"
 SMTP_SEND = "smtp.send"
 # Jobs that take a message out of its folder on the server.
 MESSAGE_REMOVALS = (MOVE, EXPUNGE)
-# Jobs an IMAP connection carries out; smtp.send jobs go through the SMTP sender.
-IMAP_KINDS = (FLAGS, MOVE, EXPUNGE, IMAP_APPEND)
 
 
 async def enqueue_flags(

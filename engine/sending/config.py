@@ -53,16 +53,21 @@ def _config(change: SmtpChange, account_id: int | None) -> SmtpConfig:
     )
 
 
+async def _sealed(store: Store, password: str | None, context: str) -> bytes | None:
+    """A new password encrypted for the store (None: no new password)."""
+    if password is None:
+        return None
+    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
+    return box.encrypt(password, context=context)
+
+
 async def configure_account(store: Store, agent: Agent, name: str,
                             change: SmtpChange) -> SmtpConfig:
     """Set how an account sends; the password is stored encrypted."""
     account = await manageable_account(store, agent.id, name)
     change = _validated(change, system=False)
-    blob = None
-    if change.password is not None:
-        box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-        blob = box.encrypt(change.password,
-                           context=f"account:{account.id}:{smtp_sql.SMTP_PASSWORD}")
+    blob = await _sealed(store, change.password,
+                         f"account:{account.id}:{smtp_sql.SMTP_PASSWORD}")
     async with store.transaction() as db:
         await smtp_sql.set_account(db, account.id, _config(change, account.id))
         if blob is not None:
@@ -83,10 +88,7 @@ async def configure_system(store: Store, agent: Agent, change: SmtpChange) -> Sm
     if current is None or current.role != "admin":
         raise AccessDeniedError("only an admin can set the system SMTP")
     change = _validated(change, system=True)
-    blob = None
-    if change.password is not None:
-        box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-        blob = box.encrypt(change.password, context=f"system:{smtp_sql.SMTP_PASSWORD}")
+    blob = await _sealed(store, change.password, f"system:{smtp_sql.SMTP_PASSWORD}")
     async with store.transaction() as db:
         await smtp_sql.set_system(db, _config(change, None), updated_by=agent.id)
         if blob is not None:
@@ -153,7 +155,7 @@ async def set_main_account(store: Store, agent: Agent, name: str | None) -> str 
             raise NotFoundError(f"no account named {name!r}; see `frontdesk account list`")
         account_id = account.id
     async with store.transaction() as db:
-        await smtp_sql.set_main_account(db, agent_id=agent.id, account_id=account_id)
+        await agents_sql.set_main_account(db, agent_id=agent.id, account_id=account_id)
         await audit.record(db, agent_id=agent.id, action="agent.main_account",
                            target_kind="agent", target_id=agent.id, detail={"account": name})
     return name or None

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
-from engine.compose import Outgoing, recipients
+from engine.compose import recipients
 from engine.errors import FrontdeskError
 from engine.ingest import Incoming, Prepared, prepare_batch, store_prepared_in
 from engine.jobs.executor import backoff_seconds
 from engine.jobs.queue import IMAP_APPEND, SMTP_SEND
 from engine.sending.config import sending_settings
+from engine.sending.outbox import outgoing_of
 from engine.smtp.client import SmtpError, send
 from storage import Db, Store
 from storage import folder_state as folder_sql
@@ -29,14 +31,6 @@ from storage import smtp as smtp_sql
 from storage.records import Draft, Job
 
 log = logging.getLogger(__name__)
-
-
-def envelope_recipients(draft: Draft) -> list[str]:
-    """The RCPT TO addresses of a message: To, Cc and Bcc."""
-    return recipients(Outgoing(
-        message_id=draft.message_id, from_addr=draft.from_addr, from_name=draft.from_name,
-        reply_to="", to=draft.to, cc=draft.cc, bcc=draft.bcc, subject="", body="",
-        html_body=None, in_reply_to=None, references="", date=None, attachments=()))
 
 
 async def send_due(store: Store, account_id: int) -> int:
@@ -71,7 +65,7 @@ async def _deliver(store: Store, job: Job) -> bool:
             raise FrontdeskError("the message's bytes are missing")
         settings = await sending_settings(store, draft.account_id)
         report = await asyncio.to_thread(send, settings, sender=draft.from_addr,
-                                         recipients=envelope_recipients(draft), raw=raw)
+                                         recipients=recipients(outgoing_of(draft)), raw=raw)
     except SmtpError as exc:
         await _failed(store, job, draft, str(exc), permanent=exc.permanent)
         return False
@@ -79,8 +73,7 @@ async def _deliver(store: Store, job: Job) -> bool:
         # Settings an admin can still fix (no server, no password): retried, and shown.
         await _failed(store, job, draft, str(exc), permanent=False)
         return False
-    refused = getattr(report, "refused", None) or {}
-    await _record_sent(store, job, draft, raw, refused)
+    await _record_sent(store, job, draft, raw, report.refused)
     return True
 
 
@@ -103,7 +96,7 @@ async def _failed(store: Store, job: Job, draft: Draft, error: str, *,
 
 
 async def _record_sent(store: Store, job: Job, draft: Draft, raw: bytes,
-                       refused: dict[str, object]) -> None:
+                       refused: Mapping[str, object]) -> None:
     prepared = await asyncio.to_thread(prepare_batch, [Incoming(raw, flags=("\\Seen",))])
     async with store.transaction() as db:
         await outgoing_sql.mark_sent(db, draft.id)

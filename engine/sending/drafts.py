@@ -23,9 +23,9 @@ from engine.names import domain_of
 from engine.sending.original import load_original
 from engine.sending.signatures import signature_text
 from storage import Store
+from storage import agents as agents_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
-from storage import smtp as smtp_sql
 from storage.records import AccountSettings
 
 KINDS = ("new", "reply", "reply_all", "forward")
@@ -99,7 +99,7 @@ async def _new_mail_account(
         if found is None or found.id not in visible:
             raise NotFoundError(f"no account named {name!r}; see `frontdesk account list`")
         return found
-    main = await smtp_sql.main_account(store.reader, agent.id)
+    main = await agents_sql.main_account(store.reader, agent.id)
     if main is not None and main in visible:
         return await _account(store, main)
     accounts = await settings_sql.list_for(store.reader, visible)

@@ -6,6 +6,8 @@ itself)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.compose import Outgoing, OutgoingAttachment, build_message, invalid_addresses
 from engine.errors import InvalidInputError
 from engine.jobs.queue import SMTP_SEND
@@ -18,8 +20,9 @@ from storage import outgoing as outgoing_sql
 from storage import smtp as smtp_sql
 
 
-def _outgoing(draft: Draft, reply_to: str,
-              attachments: list[tuple[str, str, bytes]]) -> Outgoing:
+def outgoing_of(draft: Draft, reply_to: str = "",
+                attachments: Sequence[tuple[str, str, bytes]] = ()) -> Outgoing:
+    """What is built into the bytes sent for a draft."""
     return Outgoing(
         message_id=draft.message_id, from_addr=draft.from_addr, from_name=draft.from_name,
         reply_to=reply_to, to=draft.to, cc=draft.cc, bcc=draft.bcc, subject=draft.subject,
@@ -52,7 +55,7 @@ async def send(store: Store, agent: Agent, draft_id: int) -> Draft:
     async with store.transaction() as db:
         config = await smtp_sql.of_account(db, draft.account_id)
         attachments = await outgoing_sql.attachment_data(db, draft.id)
-        raw = build_message(_outgoing(draft, config.reply_to if config else "", attachments))
+        raw = build_message(outgoing_of(draft, config.reply_to if config else "", attachments))
         if not await outgoing_sql.queue(db, draft_id=draft.id, raw=raw):
             raise InvalidInputError(f"draft {draft_id} can no longer change")
         await enqueue_send(db, draft, agent)

@@ -250,6 +250,11 @@ async def test_t_shows_the_customer_timeline(demo_service: LocalService) -> None
         await pilot.press("enter")
         await until(pilot, lambda: timeline.messages[0].subject[:20]
                     in plain(screen.query_one("#preview-headers", Static)))
+        last = len(timeline.messages) - 1
+        await pilot.press("j")  # j and k move in the list as its arrow keys do
+        await until(pilot, lambda: rows.highlighted == min(1, last))
+        await pilot.press("k")
+        await until(pilot, lambda: rows.highlighted == 0)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, TimelineScreen))
 

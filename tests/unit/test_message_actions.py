@@ -16,7 +16,7 @@ from engine.jobs.outcome import JobRejected
 from engine.jobs.queue import EXPUNGE, MOVE, ExpungeSpec, MoveSpec
 from engine.sync import imap_ops as ops
 from engine.sync.requests import REQUEST_KEY
-from storage import Store, folders, messages, meta
+from storage import Db, Store, folders, messages, meta
 from storage import jobs as jobs_sql
 from storage.records import Job
 from tests.listing_store import ListingStore, build_listing_store
@@ -298,9 +298,9 @@ async def test_a_malformed_payload_is_rejected() -> None:
                        state="running", attempts=1, max_attempts=8,
                        next_attempt_at="", last_error=None)
     with pytest.raises(JobRejected, match="malformed payload"):
-        await moves.run_move(cast(ImapConnection, None), job)
+        await moves.run_move(cast(ImapConnection, None), job, cast(Db, None))
     with pytest.raises(JobRejected, match="malformed payload"):
-        await moves.run_expunge(cast(ImapConnection, None), job)
+        await moves.run_expunge(cast(ImapConnection, None), job, cast(Db, None))
     with pytest.raises(ValueError):
         MoveSpec.parse({**move_payload(), "uid": True})
 
@@ -319,7 +319,7 @@ async def test_a_move_that_fails_for_good_puts_the_message_back(
     original = await row(data, "invoice")
     await message_actions.delete(store, data.team.agents["bob"], data.ids["invoice"])
 
-    async def failing(conn: Any, job: Any) -> None:
+    async def failing(conn: Any, job: Any, reader: Any) -> None:
         if how == "rejected":
             raise JobRejected("no such folder")
         raise RuntimeError("NO [TRYCREATE] Mailbox doesn't exist")
@@ -344,7 +344,7 @@ async def test_an_expunge_that_fails_for_good_shows_the_message_again(
     original = await row(data, "bob_private")
     await message_actions.delete(store, data.team.agents["bob"], data.ids["bob_private"])
 
-    async def failing(conn: Any, job: Any) -> None:
+    async def failing(conn: Any, job: Any, reader: Any) -> None:
         raise JobRejected("read-only folder")
 
     monkeypatch.setitem(executor.HANDLERS, EXPUNGE, failing)

@@ -4,6 +4,7 @@ written by scripts goes through the same drafts and outbox as the console's."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from engine.errors import InvalidInputError
@@ -53,8 +54,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def _read_body(path: str) -> str:
-    import sys
-
     if path == "-":
         return sys.stdin.read(MAX_BODY_FILE)
     file = Path(path)

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from engine.errors import FrontdeskError
 from engine.models import Agent, BlockEntry
 from engine.service import Service
+from tui.screens.list_keys import LIST_KEYS
 
 
 def entry_label(entry: BlockEntry) -> Content:
@@ -28,9 +29,7 @@ class BlocksScreen(Screen[None]):
 
     BINDINGS = [
         Binding("x,delete", "unblock", "Unblock"),
-        Binding("escape,q", "close", "Back"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
+        *LIST_KEYS,
     ]
 
     def __init__(self, service: Service, agent: Agent) -> None:
@@ -65,11 +64,6 @@ class BlocksScreen(Screen[None]):
         shown.highlighted = min(keep, len(self.entries) - 1)
         shown.focus()
 
-    def action_cursor(self, step: int) -> None:
-        shown = self.query_one("#blocks", OptionList)
-        if self.entries:
-            current = shown.highlighted or 0
-            shown.highlighted = max(0, min(len(self.entries) - 1, current + step))
 
     def action_unblock(self) -> None:
         shown = self.query_one("#blocks", OptionList)

@@ -18,6 +18,7 @@ from engine.errors import FrontdeskError
 from engine.models import Agent, Case, MessageSummary
 from engine.service import Service
 from tui.screens.dialogs import Choice
+from tui.screens.list_keys import LIST_KEYS
 from tui.widgets.message_row import short_date
 
 PRIORITY_CHOICES = [("low", "l", "low"), ("normal", "n", "normal"), ("high", "h", "high"),
@@ -57,9 +58,7 @@ class CasesScreen(Screen[None]):
         Binding("w", "status('pending')", "Pending"),
         Binding("P", "priority", "Priority"),
         Binding("A", "assign", "Assign"),
-        Binding("escape,q", "close", "Back"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
+        *LIST_KEYS,
     ]
 
     def __init__(self, service: Service, agent: Agent) -> None:
@@ -121,11 +120,6 @@ class CasesScreen(Screen[None]):
             return
         self.query_one("#case-detail", Static).update(case_detail(case, messages))
 
-    def action_cursor(self, step: int) -> None:
-        shown = self.query_one("#cases", OptionList)
-        if self.cases:
-            current = shown.highlighted or 0
-            shown.highlighted = max(0, min(len(self.cases) - 1, current + step))
 
     def action_status(self, status: str) -> None:
         case = self.current

@@ -18,6 +18,7 @@ from engine.errors import FrontdeskError
 from engine.models import Agent, Draft
 from engine.service import Service
 from tui.screens.dialogs import Confirm
+from tui.screens.list_keys import LIST_KEYS
 from tui.screens.review import subject_of
 
 STATE_STYLES = {"queued": "italic", "sent": "dim", "failed": "bold"}
@@ -63,9 +64,7 @@ class _DraftList(Screen[Draft | None]):
     EMPTY_TEXT = ""
     KEYS_TEXT = ""
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
+        *LIST_KEYS,
     ]
 
     def __init__(self, service: Service, agent: Agent) -> None:
@@ -111,11 +110,6 @@ class _DraftList(Screen[Draft | None]):
             return self.entries[shown.highlighted]
         return None
 
-    def action_cursor(self, step: int) -> None:
-        shown = self.query_one("#draft-list", OptionList)
-        if self.entries:
-            current = shown.highlighted or 0
-            shown.highlighted = max(0, min(len(self.entries) - 1, current + step))
 
     @on(OptionList.OptionSelected, "#draft-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from textual.widgets.option_list import Option
 from engine.errors import FrontdeskError
 from engine.models import Agent, MessageSummary, Timeline
 from engine.service import Service
+from tui.screens.list_keys import LIST_KEYS
 from tui.widgets.message_row import short_date
 from tui.widgets.preview import Preview
 
@@ -52,9 +52,7 @@ def timeline_row(message: MessageSummary, addresses: tuple[str, ...],
 
 class TimelineScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
+        *LIST_KEYS,
     ]
 
     def __init__(self, service: Service, agent: Agent, customer_id: int,
@@ -104,12 +102,6 @@ class TimelineScreen(Screen[None]):
             shown.highlighted = 0
         shown.focus()
 
-    def action_cursor(self, step: int) -> None:
-        shown = self.query_one("#timeline-messages", OptionList)
-        if self.timeline and self.timeline.messages:
-            current = shown.highlighted or 0
-            last = len(self.timeline.messages) - 1
-            shown.highlighted = max(0, min(last, current + step))
 
     @on(OptionList.OptionSelected, "#timeline-messages")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -35,3 +35,14 @@ async def manageable_account(store: Store, agent_id: int, name: str) -> AccountS
     if account.kind == "shared" and current.role != "admin":
         raise AccessDeniedError(f"only an admin can change the shared account {name!r}")
     return account
+
+
+async def actable_accounts(store: Store, agent_id: int) -> frozenset[int]:
+    """Account ids the agent may act on now (a subset of `visible_accounts`): reply, move,
+    flag, convert, pair. A read-only grant lets an agent see an account's mail only."""
+    current = await agents.by_id(store.reader, agent_id)
+    if current is None or not current.active:
+        return frozenset()
+    return await access_sql.actable_account_ids(
+        store.reader, agent_id=current.id, role=current.role
+    )

@@ -58,3 +58,38 @@ async def grant_role(
         "DO UPDATE SET can_act = excluded.can_act, granted_by = excluded.granted_by",
         (account_id, role, int(can_act), granted_by),
     )
+
+
+async def revoke_agent(db: Db, *, account_id: int, agent_id: int) -> bool:
+    """Withdraw one agent's grant on an account; False when there was none."""
+    changed = await db.execute(
+        "DELETE FROM account_access WHERE account_id = ? AND agent_id = ?",
+        (account_id, agent_id),
+    )
+    return changed > 0
+
+
+async def revoke_role(db: Db, *, account_id: int, role: str) -> bool:
+    """Close a shared account to a role; False when it was not open to it."""
+    changed = await db.execute(
+        "DELETE FROM account_access WHERE account_id = ? AND role = ?", (account_id, role)
+    )
+    return changed > 0
+
+
+async def actable_account_ids(db: Db, *, agent_id: int, role: str) -> frozenset[int]:
+    """Accounts the agent may act on (reply, move, flag, convert): personal ones it owns,
+    and ones granted to it or to its role with `can_act`. A subset of the visible ones."""
+    rows = await db.fetchall(
+        """
+        SELECT id FROM accounts WHERE kind = 'personal' AND owner_agent_id = :agent
+        UNION
+        SELECT account_id FROM account_access WHERE agent_id = :agent AND can_act = 1
+        UNION
+        SELECT x.account_id FROM account_access AS x
+          JOIN accounts AS a ON a.id = x.account_id
+         WHERE x.role = :role AND a.kind = 'shared' AND x.can_act = 1
+        """,
+        {"agent": agent_id, "role": role},
+    )
+    return frozenset(int(r[0]) for r in rows)

@@ -78,3 +78,14 @@ async def main_account(db: Db, agent_id: int) -> int | None:
     """The id of the agent's main account, if one is set."""
     value = await db.scalar("SELECT main_account_id FROM agents WHERE id = ?", (agent_id,))
     return None if value is None else int(value)
+
+
+async def owns_address(db: Db, agent_id: int, address: str) -> bool:
+    """Whether `address` is the agent's own email or one an admin assigned to it."""
+    value = await db.scalar(
+        "SELECT 1 FROM agents WHERE id = :agent AND email <> '' AND email = :addr "
+        "COLLATE NOCASE UNION ALL SELECT 1 FROM agent_addresses "
+        "WHERE agent_id = :agent AND address = :addr LIMIT 1",
+        {"agent": agent_id, "addr": address.strip()},
+    )
+    return value is not None

@@ -24,7 +24,7 @@ from tui.screens.compose import AddressSuggester, ComposeScreen, TemplatePicker
 from tui.screens.dialogs import Choice, Confirm
 from tui.screens.drafts import DraftsScreen, OutboxScreen
 from tui.screens.main import MainScreen
-from tui.screens.review import AskPath, ReviewScreen
+from tui.screens.review import AskPath, ReviewScreen, account_choices
 
 INBOX = Listing(scope="unified:inbox")
 
@@ -298,6 +298,78 @@ async def test_ctrl_t_inserts_a_saved_reply_and_ctrl_f_attaches_a_file(
     assert saved.state == "draft"
     assert saved.body.startswith("Thanks ")
     assert [a.filename for a in saved.attachments] == ["quote.txt"]
+
+
+async def test_an_html_saved_reply_goes_out_as_html_until_its_text_is_edited(
+        demo_service: LocalService) -> None:
+    agent = await demo_service.login("tester")
+    await demo_service.add_template(agent, "shipped", "<p>Your order <b>shipped</b>.</p>",
+                                    html=True)
+    app = make_app(demo_service, agent)
+    async with app.run_test(size=(80, 24)) as pilot:
+        compose = await press_on_message(app, pilot, "r")
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, TemplatePicker))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen)
+                    and "shipped" in body(app).text)
+        assert "<b>" not in body(app).text  # the agent edits the text version
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        assert "plain text and HTML" in plain(app.screen.query_one("#review-headers", Static))
+        saved = await demo_service.draft(agent, compose.draft.id)
+        assert saved.html_body is not None and "<b>shipped</b>" in saved.html_body
+        assert "wrote:" in saved.html_body  # the quoted original, escaped, around it
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        body(app).move_cursor((0, body(app).text.index("shipped") + 2))
+        await pilot.press("X")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        assert "plain text and HTML" not in plain(
+            app.screen.query_one("#review-headers", Static))
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+    assert (await demo_service.draft(agent, compose.draft.id)).html_body is None
+
+
+async def test_review_removes_an_attachment_and_changes_the_sender(
+        demo_service: LocalService, tmp_path: Path) -> None:
+    agent = await demo_service.login("tester")
+    accounts = await demo_service.list_accounts(agent)
+    assert len(accounts) >= 2
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for file in files:
+        file.write_text(file.name)
+    app = make_app(demo_service, agent)
+    async with app.run_test(size=(100, 30)) as pilot:
+        compose = await press_on_message(app, pilot, "r")
+        for file in files:
+            await demo_service.attach_file(agent, compose.draft.id, str(file))
+        compose.draft = await demo_service.draft(agent, compose.draft.id)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, Choice))
+        await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                    and "a.txt" not in plain(app.screen.query_one("#review-headers", Static)))
+        assert "b.txt" in plain(app.screen.query_one("#review-headers", Static))
+
+        other = next(a for a in accounts if a.id != compose.draft.account_id)
+        keys = {name: key for name, key, _ in account_choices(accounts)}
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, Choice))
+        await pilot.press(keys[other.name])
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                    and f"({other.name})" in plain(
+                        app.screen.query_one("#review-headers", Static)))
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        assert other.email in plain(app.screen.query_one("#compose-title", Static))
+    kept = await demo_service.draft(agent, compose.draft.id)
+    assert kept.account == other.name and kept.from_addr == other.email
+    assert [a.filename for a in kept.attachments] == ["b.txt"]
 
 
 async def test_review_discards_after_asking(demo_service: LocalService) -> None:

@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from engine.compose.html import html_alternative
 from engine.errors import FrontdeskError
 from engine.models import Agent, Draft, Template
 from engine.service import Service
@@ -161,6 +162,9 @@ class ComposeScreen(Screen[str | None]):
         self._save_timer: Timer | None = None
         self._finished = False
         self._last_error = ""
+        # The text and HTML of an HTML saved reply inserted here: the draft goes out
+        # with an HTML part as long as that text stands unchanged in the body.
+        self._html_reply: tuple[str, str] | None = None
 
     @staticmethod
     def _text_of(draft: Draft) -> DraftText:
@@ -262,7 +266,7 @@ class ComposeScreen(Screen[str | None]):
             try:
                 draft = await self.service.save_draft(
                     self.agent, self.draft.id, to=text.to, cc=text.cc, bcc=text.bcc,
-                    subject=text.subject, body=text.body)
+                    subject=text.subject, body=text.body, html_body=self._html_of(text))
             except FrontdeskError as exc:
                 if str(exc) != self._last_error:
                     self._last_error = str(exc)
@@ -305,7 +309,13 @@ class ComposeScreen(Screen[str | None]):
             text = self._typed
             await self.service.save_draft(
                 self.agent, self.draft.id, to=text.to, cc=text.cc, bcc=text.bcc,
-                subject=text.subject, body=text.body)
+                subject=text.subject, body=text.body, html_body=self._html_of(text))
+
+    def _html_of(self, text: DraftText) -> str | None:
+        """The HTML part to send with `text`, if an HTML saved reply still stands in it."""
+        if self._html_reply is None:
+            return None
+        return html_alternative(text.body, *self._html_reply)
 
     # Review and send
 
@@ -327,6 +337,7 @@ class ComposeScreen(Screen[str | None]):
 
     def _show_draft(self, draft: Draft) -> None:
         self.draft = draft
+        self.query_one("#compose-title", Static).update(compose_title(draft))
         self.query_one("#compose-attachments", Static).update(
             attachments_line(draft, self._key_of("attach")))
 
@@ -369,6 +380,10 @@ class ComposeScreen(Screen[str | None]):
             self.notify(str(exc), title="Saved replies", severity="error", markup=False)
             return
         body = self.query_one("#compose-body", TextArea)
+        if rendered.html is not None:
+            self._html_reply = (rendered.text, rendered.html)
+            self.notify(f"{name} also goes out as HTML while its text here is left as "
+                        "it is.", title="Saved reply", markup=False)
         done = body.insert(rendered.text)
         body.move_cursor(done.end_location)
         body.focus()

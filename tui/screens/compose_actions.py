@@ -18,6 +18,7 @@ from engine.service import Service
 from tui.screens.compose import ComposeScreen
 from tui.screens.dialogs import Choice
 from tui.screens.drafts import DraftsScreen, OutboxScreen
+from tui.screens.review import account_choices
 from tui.widgets.message_list import MessageList
 
 if TYPE_CHECKING:
@@ -112,10 +113,8 @@ class ComposeActions(_Base):
         if len(accounts) < 2:
             self._failed(exc, "new")
             return None
-        choices = [(a.name, str(n) if n < 10 else "", f"{a.name}  {a.display_name} "
-                    f"<{a.email}>") for n, a in enumerate(accounts, start=1)]
         chosen: str | None = await self.app.push_screen_wait(
-            Choice("Send the new mail from:", choices))
+            Choice("Send the new mail from:", account_choices(accounts)))
         return chosen
 
     def _failed(self, exc: FrontdeskError, kind: str) -> None:

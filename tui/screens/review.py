@@ -1,6 +1,7 @@
 """The review step before a draft is sent: every header, the attachments and the start
-of the body, then y to send (queue it in the outbox), e to edit again, a to attach a
-file, s to keep it as a draft, d to discard it.
+of the body, then y to send (queue it in the outbox), e to edit again, f to change the
+account it goes out from, a to attach a file, x to remove one, s to keep it as a draft,
+d to discard it.
 
 Addresses, subjects and quoted text are mail text: shown as plain Content only.
 """
@@ -18,9 +19,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from engine.errors import FrontdeskError
-from engine.models import Agent, Draft
+from engine.models import Account, Agent, Draft
 from engine.service import Service
-from tui.screens.dialogs import Confirm
+from tui.screens.dialogs import Choice, Confirm
 
 BODY_LINES = 8
 NO_SUBJECT = "(no subject)"
@@ -53,7 +54,8 @@ def draft_headers(draft: Draft) -> Content:
     rows = [("From", f"{sender_text(draft)}  ({draft.account})"),
             ("To", ", ".join(draft.to)), ("Cc", ", ".join(draft.cc)),
             ("Bcc", ", ".join(draft.bcc)), ("Subject", subject_of(draft)),
-            ("Attached", attachments_text(draft))]
+            ("Attached", attachments_text(draft)),
+            ("Format", "plain text" if draft.html_body is None else "plain text and HTML")]
     parts: list[str | tuple[str, str]] = []
     for label, value in rows:
         if parts:
@@ -117,6 +119,41 @@ async def attach_asked(screen: Screen[Any], service: Service, agent: Agent,
     return done
 
 
+def account_choices(accounts: list[Account]) -> list[tuple[str, str, str]]:
+    """Accounts as choices of a Choice dialog: name, a digit key for the first nine."""
+    return [(a.name, str(n) if n < 10 else "", f"{a.name}  {a.display_name} <{a.email}>")
+            for n, a in enumerate(accounts, start=1)]
+
+
+async def detach_asked(screen: Screen[Any], service: Service, agent: Agent,
+                       draft: Draft) -> Draft | None:
+    """Ask which attachment to remove (or confirm the only one) and remove it; the draft
+    as it is now, or None when nothing was removed."""
+    if not draft.attachments:
+        screen.notify("Nothing is attached.", markup=False)
+        return None
+    if len(draft.attachments) == 1:
+        only = draft.attachments[0]
+        sure = await screen.app.push_screen_wait(
+            Confirm(f"Remove the attachment {only.filename}?", yes="remove", no="keep"))
+        index: int | None = 0 if sure else None
+    else:
+        choices = [(str(i), str(i + 1) if i < 9 else "", f"{a.filename} ({size_text(a.size)})")
+                   for i, a in enumerate(draft.attachments)]
+        chosen = await screen.app.push_screen_wait(Choice("Remove the attachment:", choices))
+        index = None if chosen is None else int(chosen)
+    if index is None:
+        return None
+    name = draft.attachments[index].filename
+    try:
+        done = await service.detach_file(agent, draft.id, index)
+    except FrontdeskError as exc:
+        screen.notify(str(exc), title="Remove attachment", severity="error", markup=False)
+        return None
+    screen.notify(f"Removed {name}.", markup=False)
+    return done
+
+
 class ReviewScreen(ModalScreen[str | None]):
     """The draft as it will go out. Dismissed with "sent", "saved", "discarded", or
     "edit" (back to the compose screen); `draft` holds the draft as it is now."""
@@ -124,7 +161,9 @@ class ReviewScreen(ModalScreen[str | None]):
     BINDINGS = [
         Binding("y", "send", "Send"),
         Binding("e,escape,q", "edit", "Edit"),
+        Binding("f", "change_from", "From"),
         Binding("a", "attach", "Attach"),
+        Binding("x", "detach", "Remove attachment"),
         Binding("s", "save", "Save as draft"),
         Binding("d", "discard", "Discard"),
     ]
@@ -141,8 +180,8 @@ class ReviewScreen(ModalScreen[str | None]):
             yield Static(draft_headers(self.draft), id="review-headers")
             with VerticalScroll(id="review-body-scroll"):
                 yield Static(body_start(self.draft.body), id="review-body")
-            yield Static(Content("y: send    e / Esc: edit    a: attach    "
-                                 "s: save as draft    d: discard"),
+            yield Static(Content("y: send    e / Esc: edit    f: from    a: attach    "
+                                 "x: remove attachment    s: save as draft    d: discard"),
                          classes="dialog-keys")
 
     def _show(self, draft: Draft) -> None:
@@ -174,6 +213,44 @@ class ReviewScreen(ModalScreen[str | None]):
         done = await attach_asked(self, self.service, self.agent, self.draft)
         if done is not None:
             self._show(done)
+
+    def action_detach(self) -> None:
+        self.detach()
+
+    @work(exclusive=True, group="review", exit_on_error=False)
+    async def detach(self) -> None:
+        done = await detach_asked(self, self.service, self.agent, self.draft)
+        if done is not None:
+            self._show(done)
+
+    def action_change_from(self) -> None:
+        self.change_from()
+
+    @work(exclusive=True, group="review", exit_on_error=False)
+    async def change_from(self) -> None:
+        try:
+            accounts = await self.service.list_accounts(self.agent)
+        except FrontdeskError as exc:
+            self.notify(str(exc), title="From", severity="error", markup=False)
+            return
+        others = [a for a in accounts if a.id != self.draft.account_id]
+        if not others:
+            self.notify("You have no other account to send from.", markup=False)
+            return
+        chosen = await self.app.push_screen_wait(
+            Choice("Send it from:", account_choices(accounts)))
+        if chosen is None or chosen == self.draft.account:
+            return
+        draft = self.draft
+        try:
+            moved = await self.service.save_draft(
+                self.agent, draft.id, to=", ".join(draft.to), cc=", ".join(draft.cc),
+                bcc=", ".join(draft.bcc), subject=draft.subject, body=draft.body,
+                account=chosen, html_body=draft.html_body)
+        except FrontdeskError as exc:
+            self.notify(str(exc), title="From", severity="error", markup=False)
+            return
+        self._show(moved)
 
     def action_save(self) -> None:
         self.notify(f"Kept in your drafts: {subject_of(self.draft)}", markup=False)

@@ -1,4 +1,4 @@
--- Agents, access and admin defaults.
+-- Agents, access and admin defaults; mirroring drafts to the server.
 
 -- OS users allowed to name the acting agent with --agent (a shared SSH login whose
 -- authorized_keys forced commands say which agent each key belongs to).
@@ -35,3 +35,8 @@ CREATE TABLE imap_defaults (
 -- The audit log is read per agent (an agent sees its own rows) and per target.
 CREATE INDEX audit_log_agent ON audit_log(agent_id, id);
 CREATE INDEX audit_log_target ON audit_log(target_kind, target_id);
+
+-- Drafts of a personal account can be mirrored to its Drafts folder on the server, for
+-- other mail clients of its owner; off unless the owner turns it on.
+ALTER TABLE accounts ADD COLUMN mirror_drafts INTEGER NOT NULL DEFAULT 0
+    CHECK (mirror_drafts IN (0, 1));

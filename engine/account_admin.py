@@ -3,64 +3,101 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import AccountSpec, imap_settings, password_for, save_password, validate
-from engine.errors import InvalidInputError
-from engine.imap.connection import ImapConnection, default_port
+from engine.errors import AccessDeniedError, InvalidInputError
+from engine.imap.connection import ImapConnection
 from engine.imap.folders import ConnectionReport, list_folders, test_connection
 from engine.imap.roles import ROLES
 from storage import Store, agents, audit
+from storage import access as access_sql
 from storage import folder_state as folder_sql
+from storage import imap_defaults as defaults_sql
 from storage import settings as settings_sql
 from storage.folder_state import DiscoveredFolder
-from storage.records import AccountSettings, FolderState
+from storage.records import AccountSettings, Agent, FolderState
+
+DEFAULT_CHECK_MINUTES = 5
 
 
 async def add_account(
     store: Store, agent_id: int, spec: AccountSpec, password: str | None
 ) -> AccountSettings:
-    """Create a personal IMAP account owned by the agent."""
+    """Create an IMAP account. A personal one belongs to the agent and must be for an
+    address the agent owns (its email, or one an admin assigned to it; an admin may add
+    any address). A shared one is for admins, and is listed to the admin creating it so
+    it can be tested before it is shared. Server fields a personal account leaves empty
+    are read from the IMAP defaults whenever the account is used."""
     await asyncio.to_thread(validate, spec)  # it stats --ca-file
     if password is None and not spec.password_command:
         raise InvalidInputError("give a password (--password-stdin) or --password-command")
     if password is not None and spec.password_command:
         raise InvalidInputError("give either a password or --password-command, not both")
+    creator = await agents.by_id(store.reader, agent_id)
+    if creator is None or not creator.active:
+        raise InvalidInputError("unknown agent")
+    await _check_may_add(store, creator, spec)
     if await settings_sql.by_name(store.reader, spec.name) is not None:
         raise InvalidInputError(f"an account named {spec.name!r} exists already")
-    owner = await agents.by_id(store.reader, agent_id)
-    if owner is None:
-        raise InvalidInputError("unknown agent")
+    host = spec.imap_host.strip() or None
+    defaults = await defaults_sql.get(store.reader)
+    if host is None and (spec.shared or defaults.host is None):
+        raise InvalidInputError(
+            "a shared account needs --imap-host (the IMAP defaults are for personal ones)"
+            if spec.shared else "no IMAP server: give --imap-host, or ask an admin to set "
+            "one for everyone with `frontdesk imap defaults --host HOST`")
     async with store.transaction() as db:
         account_id = await settings_sql.insert(
             db,
             name=spec.name,
             display_name=spec.display_name or spec.name,
             email=spec.email,
-            kind="personal",
-            owner_agent_id=owner.id,
-            imap_host=spec.imap_host.strip(),
-            imap_port=spec.imap_port or default_port(spec.security),
+            kind="shared" if spec.shared else "personal",
+            owner_agent_id=None if spec.shared else creator.id,
+            imap_host=host,
+            imap_port=spec.imap_port,
             imap_security=spec.security,
             imap_username=spec.username or spec.email,
             verify_cert=spec.verify_cert,
             ca_file=spec.ca_file,
             password_command=spec.password_command,
-            check_every_minutes=spec.check_every_minutes,
+            # The column cannot stay empty: an interval left out is the default's now.
+            check_every_minutes=(spec.check_every_minutes
+                                 or (None if spec.shared else defaults.check_every_minutes)
+                                 or DEFAULT_CHECK_MINUTES),
             import_mode=spec.import_mode,
             import_since=spec.import_since,
             mark_read_on_import=spec.mark_read_on_import,
             write_read_status=spec.write_read_status,
             sync_folders=spec.folders,
         )
-        await audit.record(db, agent_id=owner.id, action="account.add", target_kind="account",
-                           target_id=account_id,
-                           detail={"name": spec.name, "host": spec.imap_host})
+        if spec.shared:
+            await access_sql.grant_agent(db, account_id=account_id, agent_id=creator.id,
+                                         can_act=True, granted_by=creator.id)
+        await audit.record(db, agent_id=creator.id, action="account.add",
+                           target_kind="account", target_id=account_id,
+                           detail={"name": spec.name, "email": spec.email, "host": host,
+                                   "kind": "shared" if spec.shared else "personal"})
     if password is not None:
         await save_password(store, account_id, password)
     added = await settings_sql.by_id(store.reader, account_id)
     assert added is not None
     return added
+
+
+async def _check_may_add(store: Store, creator: Agent, spec: AccountSpec) -> None:
+    """Refuse an account the agent may not add (an admin may add any)."""
+    if creator.role == "admin":
+        return
+    if spec.shared:
+        raise AccessDeniedError("only an admin can add a shared account; ask one, or add "
+                                "your own without --shared")
+    if not await agents.owns_address(store.reader, creator.id, spec.email):
+        raise AccessDeniedError(
+            f"{spec.email} is not one of your addresses; ask an admin to assign it to you "
+            f"(frontdesk agent address add {creator.name} {spec.email})")
 
 
 async def set_password(store: Store, agent_id: int, name: str, password: str) -> None:
@@ -85,8 +122,26 @@ async def remove_account(store: Store, agent_id: int, name: str) -> None:
 
 
 async def list_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
-    """Settings of every account the agent may see."""
-    return await settings_sql.list_for(store.reader, await visible_accounts(store, agent_id))
+    """Settings of every account the agent may see. Of one it may see but not configure
+    (a grant, a shared mailbox of a non-admin), how it logs in stays with who manages it:
+    the login name, password command and CA file are left out."""
+    visible = await settings_sql.list_for(store.reader,
+                                          await visible_accounts(store, agent_id))
+    managed = {a.id for a in await managed_accounts(store, agent_id)}
+    return [a if a.id in managed else replace(a, imap_username=None, password_command=None,
+                                              ca_file=None)
+            for a in visible]
+
+
+async def managed_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
+    """Settings of every account the agent may configure, which its engine syncs: its own
+    personal accounts and, for an admin, every shared one (listed on it or not)."""
+    current = await agents.by_id(store.reader, agent_id)
+    if current is None or not current.active:
+        return []
+    ids = await access_sql.manageable_account_ids(store.reader, agent_id=current.id,
+                                                  role=current.role)
+    return await settings_sql.list_for(store.reader, ids)
 
 
 async def check_account(store: Store, agent_id: int, name: str) -> ConnectionReport:

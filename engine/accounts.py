@@ -24,13 +24,16 @@ _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 @dataclass(frozen=True)
 class AccountSpec:
-    """What a person gives to add an IMAP account (password apart)."""
+    """What a person gives to add an IMAP account (password apart). For a personal
+    account, host, port, security and CA file may be left empty (""/None): the admin's
+    IMAP defaults fill them when the account is used. `shared`: a shared mailbox
+    (admins), whose display name is its label."""
 
     name: str
     email: str
-    imap_host: str
+    imap_host: str = ""
     imap_port: int | None = None
-    security: str = "ssl"
+    security: str | None = None
     username: str | None = None
     display_name: str = ""
     verify_cert: bool = True
@@ -39,9 +42,10 @@ class AccountSpec:
     folders: tuple[str, ...] = ("INBOX",)
     import_mode: str = "all"
     import_since: str | None = None
-    check_every_minutes: int = 5
+    check_every_minutes: int | None = None
     mark_read_on_import: bool = False
     write_read_status: bool = True
+    shared: bool = False
 
 
 def parse_import(value: str) -> tuple[str, str | None]:
@@ -73,15 +77,15 @@ def validate(spec: AccountSpec) -> AccountSpec:
     if not _EMAIL.match(spec.email):
         raise InvalidInputError(f"--email {spec.email!r} is not an email address")
     host = spec.imap_host.strip()
-    if not host or any(c.isspace() for c in host) or "/" in host:
+    if spec.imap_host and (not host or any(c.isspace() for c in host) or "/" in host):
         raise InvalidInputError(f"--imap-host {spec.imap_host!r} is not a host name")
-    if spec.security not in SECURITY:
+    if spec.security is not None and spec.security not in SECURITY:
         raise InvalidInputError(f"--security {spec.security!r}: choose ssl, starttls or none")
     if spec.imap_port is not None and not 0 < spec.imap_port < 65536:
         raise InvalidInputError(f"--imap-port {spec.imap_port}: must be 1 to 65535")
     if spec.import_mode not in IMPORT_MODES:
         raise InvalidInputError(f"import mode {spec.import_mode!r} is not known")
-    if spec.check_every_minutes < 1:
+    if spec.check_every_minutes is not None and spec.check_every_minutes < 1:
         raise InvalidInputError("the check interval must be at least 1 minute")
     if spec.ca_file is not None and not Path(spec.ca_file).is_file():
         raise InvalidInputError(f"--ca-file {spec.ca_file}: no such file")
@@ -92,13 +96,15 @@ def validate(spec: AccountSpec) -> AccountSpec:
 
 
 def imap_settings(account: AccountSettings) -> ImapSettings:
-    """What a connection to this account needs (no password)."""
-    if not account.imap_host or not account.imap_security:
+    """What a connection to this account needs (no password). Settings as read from the
+    store already hold the IMAP defaults; a security still unset is implicit TLS."""
+    if not account.imap_host:
         raise InvalidInputError(f"account {account.name!r} has no IMAP server configured")
+    security = account.imap_security or "ssl"
     return ImapSettings(
         host=account.imap_host,
-        port=account.imap_port or default_port(account.imap_security),
-        security=account.imap_security,
+        port=account.imap_port or default_port(security),
+        security=security,
         username=account.imap_username or account.email,
         verify_cert=account.verify_cert,
         ca_file=account.ca_file,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from engine.access import visible_accounts
+from engine.access import require_act, visible_accounts
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from engine.models import Agent, BlockEntry
 from engine.names import domain_of
@@ -62,8 +62,10 @@ async def block(
                              "block on one account instead")
         return await _add(store, agent, kind, text, account_id=None)
     found = await accounts.by_name(store.reader, account)
-    if found is None or found.id not in await visible_accounts(store, agent.id):
-        raise NotFoundError(f"no account named {account!r}; see `frontdesk account list`")
+    missing = f"no account named {account!r}; see `frontdesk account list`"
+    if found is None:
+        raise NotFoundError(missing)
+    await require_act(store, agent.id, found.id, missing=missing)
     return await _add(store, agent, kind, text, account_id=found.id)
 
 
@@ -76,6 +78,8 @@ async def block_sender(store: Store, agent: Agent, message_id: int, kind: str) -
     head = await messages.headers(store.reader, message_id=message_id, account_ids=visible)
     if head is None:
         raise NotFoundError(f"message {message_id} not found")
+    await require_act(store, agent.id, head.account_id,
+                      missing=f"message {message_id} not found")
     address = head.from_addr.strip().lower()
     value = address if kind == "address" else domain_of(address)
     if "@" not in address or not value:
@@ -94,6 +98,9 @@ async def unblock(store: Store, agent: Agent, entry_id: int) -> BlockEntry:
         if entry.account_id is None:
             await _require_admin(store, agent, "only an admin can remove a block on every "
                                  "account")
+        else:
+            await require_act(store, agent.id, entry.account_id,
+                              missing=f"block {entry_id} not found")
         await deny.delete(db, entry.id)
         shown = await deny.show_uncovered(db, account_id=entry.account_id, kind=entry.kind,
                                           value=entry.value)

@@ -5,7 +5,7 @@ has changes nothing and succeeds."""
 from __future__ import annotations
 
 from engine.access import visible_accounts
-from engine.cases import check_status, find, viewer
+from engine.cases import check_status, find, require_act_on_mail, viewer
 from engine.errors import InvalidInputError, NotFoundError
 from engine.models import Agent, Case
 from storage import Store, audit
@@ -19,7 +19,7 @@ async def set_status(store: Store, agent: Agent, ref: str, status: str) -> Case:
     """Open (reopen), set pending or close a case."""
     check_status(status)
     agent_id, visible = await viewer(store, agent)
-    case = await find(store, agent_id, visible, ref)
+    case = await _changeable(store, agent_id, visible, ref)
     async with store.transaction() as db:
         was = await cases_sql.set_status(db, case_id=case.id, status=status)
         if was is not None:
@@ -36,7 +36,7 @@ async def set_priority(store: Store, agent: Agent, ref: str, priority: str) -> C
         raise InvalidInputError(
             f"case priority {priority!r} is not one of {', '.join(PRIORITIES)}")
     agent_id, visible = await viewer(store, agent)
-    case = await find(store, agent_id, visible, ref)
+    case = await _changeable(store, agent_id, visible, ref)
     async with store.transaction() as db:
         was = await cases_sql.set_priority(db, case_id=case.id, priority=priority)
         if was is not None:
@@ -52,7 +52,7 @@ async def assign(store: Store, agent: Agent, ref: str, assignee: str | None) -> 
     """Give a case to an active agent who may see its mail, by name; None or "" leaves
     it with nobody."""
     agent_id, visible = await viewer(store, agent)
-    case = await find(store, agent_id, visible, ref)
+    case = await _changeable(store, agent_id, visible, ref)
     target_id: int | None = None
     if assignee:
         target_id = (await _assignable(store, case, assignee)).id
@@ -76,6 +76,15 @@ async def assignees(store: Store, agent: Agent, ref: str) -> list[str]:
         if await _sees_mail_of(store, candidate.id, case):
             names.append(candidate.name)
     return names
+
+
+async def _changeable(store: Store, agent_id: int, visible: frozenset[int], ref: str) -> Case:
+    """A case the agent may see and change: one whose mail it may act on."""
+    case = await find(store, agent_id, visible, ref)
+    await require_act_on_mail(
+        store, agent_id, f"case {case.number}", thread_ids=case.thread_ids,
+        message_ids=() if case.source_message_id is None else (case.source_message_id,))
+    return case
 
 
 async def _assignable(store: Store, case: Case, name: str) -> Agent:

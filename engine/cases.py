@@ -10,12 +10,13 @@ most once per kind; converting again returns what the first conversion made.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from engine.access import visible_accounts
-from engine.errors import GoneError, InvalidInputError, NotFoundError
+from engine.access import require_act, require_act_on_any, visible_accounts
+from engine.errors import AccessDeniedError, GoneError, InvalidInputError, NotFoundError
 from engine.models import Agent, Case, Conversion, MessageSummary
 from engine.names import person_name
-from storage import Db, Store, agents, audit
+from storage import Db, Store, agents, audit, threads
 from storage import cases as cases_sql
 from storage import leads as leads_sql
 from storage.cases import SourceMessage
@@ -36,6 +37,8 @@ async def convert(store: Store, agent: Agent, message_id: int, kind: str) -> Con
                                             account_ids=visible)
     if before is None:
         raise NotFoundError(f"message {message_id} not found")
+    await require_act(store, agent.id, before.account_id,
+                      missing=f"message {message_id} not found")
     async with store.transaction() as db:
         source = await cases_sql.source_message(db, message_id=message_id,
                                                 account_ids=visible)
@@ -152,6 +155,26 @@ async def find(store: Store, agent_id: int, visible: frozenset[int], ref: str) -
     if case is None:
         raise NotFoundError(f"case {text} not found; see `frontdesk case list`")
     return case
+
+
+async def require_act_on_mail(
+    store: Store, agent_id: int, what: str, *, thread_ids: Iterable[int],
+    message_ids: Iterable[int],
+) -> None:
+    """Let a change to a case or a lead (`what`: "case C-000012") go ahead only for an
+    agent who may act on an account holding its mail (its threads, its source message).
+    Its creator or assignee who may no longer see that mail is refused too; a record
+    whose mail has all left the store is only a record, and anyone who sees it may
+    change it."""
+    holders = await threads.accounts_of(store.reader, thread_ids=thread_ids,
+                                        message_ids=message_ids)
+    if not holders:
+        return
+    if not holders & await visible_accounts(store, agent_id):
+        raise AccessDeniedError(
+            f"you may no longer see the mail of {what}; ask the owner of its mailbox (or "
+            "an admin) for access")
+    await require_act_on_any(store, agent_id, holders, missing=f"{what} not found")
 
 
 async def viewer(store: Store, agent: Agent) -> tuple[int, frozenset[int]]:

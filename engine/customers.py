@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.access import visible_accounts
+from engine.access import require_act, visible_accounts
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, UnknownAgentError
 from engine.models import Agent, Customer, SenderCard, Timeline
 from engine.names import domain_of, person_name
@@ -78,6 +78,17 @@ async def sender_of(store: Store, agent: Agent, message_id: int) -> SenderCard:
         domain=domain_of(address),
         customer=customer,
     )
+
+
+async def pair_sender(
+    store: Store, agent: Agent, message_id: int, customer_id: int, *, move: bool
+) -> Customer:
+    """Give the sender of a message to a customer, as pair does; the message's account
+    must be one the agent may act on."""
+    card = await sender_of(store, agent, message_id)
+    await require_act(store, agent.id, card.account_id,
+                      missing=f"message {message_id} not found")
+    return await pair(store, agent, card.address, customer_id, move=move)
 
 
 async def find(store: Store, agent: Agent, query: str, *, limit: int) -> list[Customer]:

@@ -3,7 +3,7 @@ qualified, then won or lost)."""
 
 from __future__ import annotations
 
-from engine.cases import viewer
+from engine.cases import require_act_on_mail, viewer
 from engine.errors import InvalidInputError, NotFoundError
 from engine.models import Agent, Lead
 from storage import Store, audit
@@ -30,6 +30,10 @@ async def set_status(store: Store, agent: Agent, lead_id: int, status: str) -> L
                                              account_ids=visible)
         if lead is None:
             raise NotFoundError(f"lead {lead_id} not found; see `frontdesk lead list`")
+        await require_act_on_mail(
+            store, agent_id, f"lead {lead.id}",
+            thread_ids=() if lead.thread_id is None else (lead.thread_id,),
+            message_ids=() if lead.source_message_id is None else (lead.source_message_id,))
         was = await leads_sql.set_status(db, lead_id=lead.id, status=status)
         if was is not None:
             await audit.record(

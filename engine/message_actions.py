@@ -8,7 +8,7 @@ the running engine is woken. The job then settles the row with what the server d
 
 from __future__ import annotations
 
-from engine.access import visible_accounts
+from engine.access import require_act, visible_accounts
 from engine.errors import GoneError, InvalidInputError, NotFoundError
 from engine.jobs.queue import (
     MESSAGE_REMOVALS,
@@ -61,6 +61,8 @@ async def _remove(
         target = await messages.action_target(db, message_id=message_id, account_ids=visible)
         if target is None:
             raise NotFoundError(f"message {message_id} not found")
+        await require_act(store, agent.id, target.account_id,
+                          missing=f"message {message_id} not found")
         if target.deleted or (seen_in is not None and target.folder_id != seen_in):
             raise gone(message_id)
         if await jobs_sql.pending_for_message(db, message_id=message_id,

@@ -11,7 +11,7 @@ that reached Trash or Archive some other way (another mail client) goes to the i
 
 from __future__ import annotations
 
-from engine.access import visible_accounts
+from engine.access import require_act, visible_accounts
 from engine.errors import ConflictError, InvalidInputError, NotFoundError
 from engine.jobs.queue import EXPUNGE, MOVE, ExpungeSpec, MoveSpec, enqueue_move
 from engine.message_actions import gone, has_server, role_folder
@@ -33,6 +33,8 @@ async def restore(store: Store, agent: Agent, message_id: int) -> MessageRemoved
         target = await messages.action_target(db, message_id=message_id, account_ids=visible)
         if target is None:
             raise NotFoundError(f"message {message_id} not found")
+        await require_act(store, agent.id, target.account_id,
+                          missing=f"message {message_id} not found")
         if not await has_server(db, target.account_id):
             result = await _restore_local(db, target)
         elif target.deleted:

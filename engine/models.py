@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.mime import Attachment
+from storage.audit import AuditEntry
 from storage.records import (
     Account,
     Agent,
@@ -28,6 +29,7 @@ __all__ = [
     "Account",
     "Agent",
     "Attachment",
+    "AuditEntry",
     "BlockEntry",
     "Case",
     "Conversion",
@@ -147,3 +149,104 @@ class RenderedTemplate:
 
     text: str
     html: str | None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """What `frontdesk agent add` asks for. os_user None means the agent's name; with
+    no_os_user the agent has no OS user and acts only through a gateway's --agent."""
+
+    name: str
+    os_user: str | None = None
+    no_os_user: bool = False
+    display_name: str = ""
+    email: str = ""
+    role: str = "agent"
+
+
+@dataclass(frozen=True)
+class AgentAdded:
+    """The agent as added; reactivated: the name belonged to a deactivated agent, whose
+    row (and history) was brought back."""
+
+    agent: Agent
+    reactivated: bool
+
+
+@dataclass(frozen=True)
+class AgentRemoved:
+    """What removing an agent did: it is deactivated, its grants and assigned addresses
+    are gone, and the personal accounts it owned no longer sync."""
+
+    agent: Agent
+    grants_dropped: int
+    addresses_dropped: tuple[str, ...]
+    accounts_disabled: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgentAddress:
+    """An address an admin assigned to an agent."""
+
+    address: str
+    agent: str
+    assigned_by: str | None  # None: that agent is gone
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """An OS user that may name the acting agent with --agent."""
+
+    os_user: str
+    added_by: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One line of who may use an account. kind: owner (a personal account's agent),
+    agent (named on it) or role (every agent of that role, on a shared account);
+    access: owner, act (read and act on its mail) or read."""
+
+    who: str
+    kind: str
+    access: str
+    granted_by: str | None = None  # None: the owner, or a granting agent that is gone
+    granted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """Who sees and acts on one account."""
+
+    account: str
+    kind: str  # personal | shared
+    label: str
+    email: str
+    owner: str | None  # a personal account's agent; None for a shared one
+    entries: tuple[AccessEntry, ...]
+
+
+@dataclass(frozen=True)
+class AccountStanding:
+    """An account the agent sees, its owner, and what the agent may do with it: owner,
+    act or read."""
+
+    name: str
+    kind: str
+    owner: str | None
+    access: str
+
+
+@dataclass(frozen=True)
+class ImapDefaultsChange:
+    """What `frontdesk imap defaults` asks for: None leaves a field as it is, "" (host,
+    ca_file) empties it; clear empties every field before the others are set."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None
+    ca_file: str | None = None
+    check_every_minutes: int | None = None
+    clear: bool = False

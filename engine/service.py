@@ -1,8 +1,10 @@
 """The Service facade: the only way the console and the CLI reach mail and settings.
 
 Every method takes the acting agent and filters what it returns by the accounts that
-agent may see (engine.access). The console talks to the `Service` protocol, so the
-in-process engine here and a socket client to `frontdesk serve` are interchangeable.
+agent may see (engine.access); an action on mail also needs the right to act on its
+account (engine.access.require_act), and every refusal is audited (engine.refusals). The
+console talks to the `Service` protocol, so the in-process engine here and a socket
+client to `frontdesk serve` are interchangeable.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from typing import Protocol
 
 from engine import (
     account_admin,
+    account_sharing,
+    agent_admin,
+    audit_log,
     blocking,
     case_changes,
     cases,
     customers,
+    imap_defaults,
     leads,
     message_actions,
     message_restore,
     templates,
 )
-from engine.access import manageable_account, visible_accounts
+from engine.access import manageable_account, require_act, visible_accounts
 from engine.accounts import AccountSpec
 from engine.compose import format_mailbox
-from engine.errors import FrontdeskError, NotFoundError, StoreOpenError
+from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
 from engine.imap.folders import ConnectionReport
 from engine.jobs.queue import enqueue_flags
@@ -37,13 +43,22 @@ from engine.lock import EngineLock
 from engine.mime import parse_body
 from engine.models import (
     Account,
+    AccountAccess,
+    AccountStanding,
     Agent,
+    AgentAdded,
+    AgentAddress,
+    AgentRemoved,
+    AgentSpec,
+    AuditEntry,
     BlockEntry,
     Case,
     Conversion,
     Customer,
     Draft,
     Folder,
+    Gateway,
+    ImapDefaultsChange,
     Lead,
     MessageRemoved,
     MessageSummary,
@@ -57,9 +72,11 @@ from engine.models import (
     Template,
     Timeline,
 )
+from engine.refusals import audits_refusals
 from engine.search.scope import build_filter, visible
 from engine.sending import config as sending_config
 from engine.sending import drafts, outbox, test_send
+from engine.sending.drafts_mirror import DraftsMirror, mirror_setting, set_mirror
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
 from engine.sync.progress import Progress, ignore
@@ -70,6 +87,7 @@ from storage import jobs as jobs_sql
 from storage import listing as listing_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
+from storage.imap_defaults import ImapDefaults
 from storage.records import AccountSettings, FolderState, MessageHeaders
 
 DEMO_META_KEY = "demo"
@@ -295,12 +313,74 @@ class Service(Protocol):
 
     async def test_send(self, agent: Agent, name: str, to: str) -> str: ...
 
+    async def drafts_mirror(self, agent: Agent, name: str) -> DraftsMirror: ...
+
+    async def set_drafts_mirror(self, agent: Agent, name: str, on: bool) -> DraftsMirror: ...
+
+
+    # Agents, their assigned addresses, and SSH gateways: admins change them; every
+    # change and every refusal writes an audit-log row.
+
+    async def add_agent(self, agent: Agent, spec: AgentSpec) -> AgentAdded: ...
+
+    async def list_agents(self, agent: Agent) -> list[Agent]: ...
+
+    async def remove_agent(self, agent: Agent, name: str, *,
+                           disable_accounts: bool = False) -> AgentRemoved: ...
+
+    async def set_agent_role(self, agent: Agent, name: str, role: str) -> Agent: ...
+
+    async def add_gateway(self, agent: Agent, os_user: str) -> Gateway: ...
+
+    async def remove_gateway(self, agent: Agent, os_user: str) -> None: ...
+
+    async def list_gateways(self, agent: Agent) -> list[Gateway]: ...
+
+    async def assign_address(self, agent: Agent, name: str, address: str) -> AgentAddress: ...
+
+    async def unassign_address(self, agent: Agent, name: str, address: str) -> None: ...
+
+    async def agent_addresses(self, agent: Agent,
+                              name: str | None = None) -> list[AgentAddress]: ...
+
+    async def authorized_keys_line(self, agent: Agent, name: str, public_key: str,
+                                   program: str) -> str: ...
+
+    async def record_refusal(self, agent: Agent, attempted: str, reason: str) -> None: ...
+
+    async def audit_log(self, agent: Agent, *, limit: int = 100,
+                        before_id: int | None = None) -> list[AuditEntry]: ...
+
+    # Account sharing: an owner's grants, the lists of a shared account, and the IMAP
+    # defaults an admin sets. Every change writes an audit-log row.
+
+    async def grant_account(self, agent: Agent, name: str, to: str, *,
+                            can_act: bool = False) -> AccountAccess: ...
+
+    async def revoke_account(self, agent: Agent, name: str,
+                             from_agent: str) -> AccountAccess: ...
+
+    async def share_account(self, agent: Agent, name: str, *,
+                            agent_names: Sequence[str] | None = None,
+                            roles: Sequence[str] | None = None,
+                            can_act: bool = True) -> AccountAccess: ...
+
+    async def account_access(self, agent: Agent, name: str) -> AccountAccess: ...
+
+    async def account_standing(self, agent: Agent) -> list[AccountStanding]: ...
+
+    async def get_imap_defaults(self, agent: Agent) -> ImapDefaults: ...
+
+    async def set_imap_defaults(self, agent: Agent,
+                                change: ImapDefaultsChange) -> ImapDefaults: ...
 
     async def close(self) -> None: ...
 
 
+@audits_refusals
 class LocalService:
-    """The engine running in this process, on a store it opened."""
+    """The engine running in this process, on a store it opened. Each method's refusals
+    (access denied, or not found) are written to the audit log (engine.refusals)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -417,6 +497,8 @@ class LocalService:
         change is queued for the server in the same transaction."""
         visible = await visible_accounts(self.store, agent.id)
         head = await self._head(message_id, visible)
+        await require_act(self.store, agent.id, head.account_id,
+                          missing=f"message {message_id} not found")
         account = await settings_sql.by_id(self.store.reader, head.account_id)
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
@@ -429,6 +511,8 @@ class LocalService:
         queued for the server in the same transaction."""
         visible = await visible_accounts(self.store, agent.id)
         head = await self._head(message_id, visible)
+        await require_act(self.store, agent.id, head.account_id,
+                          missing=f"message {message_id} not found")
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
             await messages.set_flagged(db, message_id=message_id, flagged=flagged,
@@ -485,13 +569,7 @@ class LocalService:
         if account is not None:
             targets = [await manageable_account(self.store, agent.id, account)]
         else:
-            targets = []
-            for candidate in await account_admin.list_accounts(self.store, agent.id):
-                try:
-                    targets.append(await manageable_account(self.store, agent.id,
-                                                            candidate.name))
-                except FrontdeskError:
-                    continue  # visible, but another agent's to run
+            targets = await account_admin.managed_accounts(self.store, agent.id)
         targets = [t for t in targets if t.enabled and t.imap_host]
         lock = EngineLock(self.store.path)
         await asyncio.to_thread(lock.acquire)
@@ -562,9 +640,10 @@ class LocalService:
     async def pair_sender(
         self, agent: Agent, message_id: int, customer_id: int, *, move: bool = False
     ) -> Customer:
-        """pair_address with the sender of a message the agent can see."""
-        card = await customers.sender_of(self.store, agent, message_id)
-        return await customers.pair(self.store, agent, card.address, customer_id, move=move)
+        """pair_address with the sender of a message of an account the agent may act
+        on."""
+        return await customers.pair_sender(self.store, agent, message_id, customer_id,
+                                           move=move)
 
     async def customer_timeline(
         self, agent: Agent, customer_id: int, *, offset: int = 0, limit: int = 200
@@ -785,6 +864,112 @@ class LocalService:
         """Send a test message from an account now; its Message-ID."""
         return await test_send.test_send(self.store, agent, name, to)
 
+    async def drafts_mirror(self, agent: Agent, name: str) -> DraftsMirror:
+        """Whether the drafts of an account are mirrored to its Drafts folder."""
+        return await mirror_setting(self.store, agent, name)
+
+    async def set_drafts_mirror(self, agent: Agent, name: str, on: bool) -> DraftsMirror:
+        """Mirror the agent's drafts to its own personal account's Drafts folder on the
+        server, or stop (their copies there are taken out). Shared accounts never
+        mirror."""
+        return await set_mirror(self.store, agent, name, on)
+
+
+    async def add_agent(self, agent: Agent, spec: AgentSpec) -> AgentAdded:
+        """Add an agent, or bring back a deactivated one of that name (admins)."""
+        return await agent_admin.add_agent(self.store, agent.id, spec)
+
+    async def list_agents(self, agent: Agent) -> list[Agent]:
+        """The active agents; for an admin, deactivated ones too."""
+        return await agent_admin.list_agents(self.store, agent.id)
+
+    async def remove_agent(self, agent: Agent, name: str, *,
+                           disable_accounts: bool = False) -> AgentRemoved:
+        """Deactivate an agent, keeping its history (admins); see agent_admin."""
+        return await agent_admin.remove_agent(self.store, agent.id, name,
+                                              disable_accounts=disable_accounts)
+
+    async def set_agent_role(self, agent: Agent, name: str, role: str) -> Agent:
+        """Make an agent `admin` or `agent` (admins); the last admin stays one."""
+        return await agent_admin.set_role(self.store, agent.id, name, role)
+
+    async def add_gateway(self, agent: Agent, os_user: str) -> Gateway:
+        """Let an OS user name the acting agent with --agent (admins)."""
+        return await agent_admin.add_gateway(self.store, agent.id, os_user)
+
+    async def remove_gateway(self, agent: Agent, os_user: str) -> None:
+        await agent_admin.remove_gateway(self.store, agent.id, os_user)
+
+    async def list_gateways(self, agent: Agent) -> list[Gateway]:
+        return await agent_admin.list_gateways(self.store, agent.id)
+
+    async def assign_address(self, agent: Agent, name: str, address: str) -> AgentAddress:
+        """Assign an address to an agent (admins), for its personal accounts."""
+        return await agent_admin.assign_address(self.store, agent.id, name, address)
+
+    async def unassign_address(self, agent: Agent, name: str, address: str) -> None:
+        await agent_admin.unassign_address(self.store, agent.id, name, address)
+
+    async def agent_addresses(self, agent: Agent,
+                              name: str | None = None) -> list[AgentAddress]:
+        """The agent's own assigned addresses; an admin's choice of agent, or all."""
+        return await agent_admin.list_addresses(self.store, agent.id, name)
+
+    async def authorized_keys_line(self, agent: Agent, name: str, public_key: str,
+                                   program: str) -> str:
+        """The authorized_keys line letting `public_key` act as `name` through a
+        gateway (admins). `public_key` is the key file's text; `program` the absolute
+        path of frontdesk on the host the key logs in to."""
+        return await agent_admin.authorized_keys_line(self.store, agent.id, name,
+                                                      public_key, program)
+
+    async def record_refusal(self, agent: Agent, attempted: str, reason: str) -> None:
+        """Audit something the edge refused before asking the engine."""
+        await agent_admin.record_refusal(self.store, agent.id, attempted, reason)
+
+    async def audit_log(self, agent: Agent, *, limit: int = 100,
+                        before_id: int | None = None) -> list[AuditEntry]:
+        """The audit log, newest first: every row for an admin; for an agent its own rows
+        and those about its accounts, their mail and the cases and leads made from it."""
+        return await audit_log.entries(self.store, agent, limit=limit, before_id=before_id)
+
+    async def grant_account(self, agent: Agent, name: str, to: str, *,
+                            can_act: bool = False) -> AccountAccess:
+        """Let the agent `to` read a personal account the agent owns (a shared one, for
+        an admin), and with `can_act` act on its mail; granting again changes it."""
+        return await account_sharing.grant(self.store, agent.id, name, to, can_act=can_act)
+
+    async def revoke_account(self, agent: Agent, name: str,
+                             from_agent: str) -> AccountAccess:
+        """Take back the grant of `from_agent` on an account."""
+        return await account_sharing.revoke(self.store, agent.id, name, from_agent)
+
+    async def share_account(self, agent: Agent, name: str, *,
+                            agent_names: Sequence[str] | None = None,
+                            roles: Sequence[str] | None = None,
+                            can_act: bool = True) -> AccountAccess:
+        """Set the agents and/or roles that work a shared account (admins); members may
+        act on it unless `can_act` is False."""
+        return await account_sharing.share(self.store, agent.id, name,
+                                           agent_names=agent_names, roles=roles,
+                                           can_act=can_act)
+
+    async def account_access(self, agent: Agent, name: str) -> AccountAccess:
+        """Who sees and acts on an account: owner, agents granted, roles."""
+        return await account_sharing.access_of(self.store, agent.id, name)
+
+    async def account_standing(self, agent: Agent) -> list[AccountStanding]:
+        """The accounts the agent sees, each with its owner and the agent's access."""
+        return await account_sharing.standing(self.store, agent.id)
+
+    async def get_imap_defaults(self, agent: Agent) -> ImapDefaults:
+        """The IMAP defaults personal accounts fall back on."""
+        return await imap_defaults.current(self.store, agent.id)
+
+    async def set_imap_defaults(self, agent: Agent,
+                                change: ImapDefaultsChange) -> ImapDefaults:
+        """Change the IMAP defaults (admins); accounts that left a field empty follow."""
+        return await imap_defaults.change(self.store, agent.id, change)
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -93,3 +93,19 @@ async def actable_account_ids(db: Db, *, agent_id: int, role: str) -> frozenset[
         {"agent": agent_id, "role": role},
     )
     return frozenset(int(r[0]) for r in rows)
+
+
+async def revoke_every_grant_of(db: Db, agent_id: int) -> int:
+    """Withdraw every grant naming the agent (a removed agent keeps none); how many."""
+    return await db.execute("DELETE FROM account_access WHERE agent_id = ?", (agent_id,))
+
+
+async def manageable_account_ids(db: Db, *, agent_id: int, role: str) -> frozenset[int]:
+    """Accounts the agent may configure (and whose engine it runs): personal ones it owns
+    and, for an admin, every shared one, listed on it or not."""
+    rows = await db.fetchall(
+        "SELECT id FROM accounts WHERE (kind = 'personal' AND owner_agent_id = :agent) "
+        "OR (kind = 'shared' AND :role = 'admin')",
+        {"agent": agent_id, "role": role},
+    )
+    return frozenset(int(r[0]) for r in rows)

@@ -89,3 +89,111 @@ async def owns_address(db: Db, agent_id: int, address: str) -> bool:
         {"agent": agent_id, "addr": address.strip()},
     )
     return value is not None
+
+
+async def every(db: Db) -> list[Agent]:
+    """Every agent, deactivated ones too, by name."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM agents ORDER BY name")
+    return [_agent(r) for r in rows]
+
+
+async def count_active_admins(db: Db) -> int:
+    """How many active agents have the admin role."""
+    return int(await db.scalar(
+        "SELECT count(*) FROM agents WHERE active = 1 AND role = 'admin'"))
+
+
+async def set_role(db: Db, agent_id: int, role: str) -> None:
+    """Make the agent an `admin` or an `agent`."""
+    await db.execute("UPDATE agents SET role = ? WHERE id = ?", (role, agent_id))
+
+
+async def set_active(db: Db, agent_id: int, active: bool) -> None:
+    """Activate or deactivate the agent (its row, and so its history, stays)."""
+    await db.execute("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))
+
+
+async def set_profile(
+    db: Db, agent_id: int, *, os_user: str | None, display_name: str, email: str
+) -> None:
+    """Replace the agent's OS user, display name and email."""
+    await db.execute(
+        "UPDATE agents SET os_user = ?, display_name = ?, email = ? WHERE id = ?",
+        (os_user, display_name, email, agent_id),
+    )
+
+
+async def by_email(db: Db, address: str) -> Agent | None:
+    """The active agent whose own email is `address` (any case), if any."""
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} FROM agents WHERE active = 1 AND email <> '' "
+        "AND email = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+        (address.strip(),),
+    )
+    return None if row is None else _agent(row)
+
+
+async def owned_accounts(db: Db, agent_id: int, *, enabled_only: bool = False) -> list[str]:
+    """Names of the personal accounts the agent owns (with `enabled_only`, those that
+    still sync)."""
+    rows = await db.fetchall(
+        "SELECT name FROM accounts WHERE kind = 'personal' AND owner_agent_id = ? "
+        "AND (enabled = 1 OR ? = 0) ORDER BY name", (agent_id, int(enabled_only)))
+    return [str(r[0]) for r in rows]
+
+
+async def disable_owned_accounts(db: Db, agent_id: int) -> int:
+    """Stop syncing the agent's personal accounts (their mail stays); how many changed."""
+    return await db.execute(
+        "UPDATE accounts SET enabled = 0 WHERE kind = 'personal' AND owner_agent_id = ? "
+        "AND enabled = 1", (agent_id,))
+
+
+async def address_holder(db: Db, address: str) -> int | None:
+    """The id of the agent an admin assigned `address` to, if any."""
+    value = await db.scalar(
+        "SELECT agent_id FROM agent_addresses WHERE address = ?", (address.strip(),))
+    return None if value is None else int(value)
+
+
+async def assign_address(
+    db: Db, *, agent_id: int, address: str, assigned_by: int | None
+) -> None:
+    """Give `address` to the agent (an address has one holder at most)."""
+    await db.execute(
+        "INSERT INTO agent_addresses (address, agent_id, assigned_by) VALUES (?, ?, ?)",
+        (address.strip(), agent_id, assigned_by),
+    )
+
+
+async def unassign_address(db: Db, *, agent_id: int, address: str) -> bool:
+    """Take `address` back from the agent; False when it did not hold it."""
+    changed = await db.execute(
+        "DELETE FROM agent_addresses WHERE agent_id = ? AND address = ?",
+        (agent_id, address.strip()),
+    )
+    return changed > 0
+
+
+async def unassign_all(db: Db, agent_id: int) -> list[str]:
+    """Take back every address assigned to the agent; return them."""
+    rows = await db.fetchall(
+        "DELETE FROM agent_addresses WHERE agent_id = ? RETURNING address", (agent_id,))
+    return sorted(str(r[0]) for r in rows)
+
+
+async def assigned_addresses(
+    db: Db, agent_id: int | None = None
+) -> list[tuple[str, str, str | None, str]]:
+    """(address, holder's name, assigner's name or None, created_at) for the agent's
+    assigned addresses, or for everyone's when `agent_id` is None; by holder, address."""
+    rows = await db.fetchall(
+        "SELECT x.address, a.name, b.name, x.created_at FROM agent_addresses AS x "
+        "JOIN agents AS a ON a.id = x.agent_id "
+        "LEFT JOIN agents AS b ON b.id = x.assigned_by "
+        "WHERE :agent IS NULL OR x.agent_id = :agent "
+        "ORDER BY a.name, x.address COLLATE NOCASE",
+        {"agent": agent_id},
+    )
+    return [(str(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]))
+            for r in rows]

@@ -154,3 +154,18 @@ async def cancel(db: Db, job_id: int) -> bool:
         "WHERE id = ? AND state = 'pending'",
         (job_id,),
     ) > 0
+
+
+async def pending_for_outgoing(
+    db: Db, *, account_id: int, kind: str, outgoing_id: int, message_id: str
+) -> int | None:
+    """The id of a job of `kind` for a draft or outbox message (by its id and its
+    Message-ID: a discarded draft's id can be given to a new one) that has not started
+    yet. A newer change can ride on it: the job reads the message when it runs."""
+    found = await db.scalar(
+        "SELECT id FROM jobs WHERE state = 'pending' AND account_id = ? AND kind = ? "
+        "AND json_extract(payload, '$.outgoing') = ? "
+        "AND json_extract(payload, '$.message_id') = ? ORDER BY id LIMIT 1",
+        (account_id, kind, outgoing_id, message_id),
+    )
+    return None if found is None else int(found)

@@ -162,6 +162,11 @@ class AccountSettings:
     last_error_at: str | None
     auth_failed: bool
     has_password: bool
+    # Drafts are copied to the account's Drafts folder on the server (personal accounts).
+    mirror_drafts: bool = False
+    # Server fields this (personal) account leaves empty and takes from the IMAP
+    # defaults: "imap_host", "imap_port", "imap_security", "ca_file".
+    inherited: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

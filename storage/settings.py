@@ -8,16 +8,31 @@ from collections.abc import Iterable
 
 from storage.access import ids_param
 from storage.db import Db
+from storage.imap_defaults import ServerFields, fill
 from storage.records import AccountSettings
 
+# A personal account's empty server fields are filled from imap_defaults as they are
+# read (storage.imap_defaults.fill); shared accounts use only their own.
 _SELECT = """
 SELECT a.*, EXISTS (SELECT 1 FROM account_secrets AS s
-                     WHERE s.account_id = a.id AND s.purpose = 'imap_password') AS has_password
+                     WHERE s.account_id = a.id AND s.purpose = 'imap_password') AS has_password,
+       d.host AS default_host, d.port AS default_port, d.security AS default_security,
+       d.ca_file AS default_ca_file
   FROM accounts AS a
+  LEFT JOIN imap_defaults AS d ON d.id = 1 AND a.kind = 'personal'
 """
 
 
+def _server(row: sqlite3.Row) -> ServerFields:
+    own = ServerFields(row["imap_host"], row["imap_port"], row["imap_security"],
+                       row["ca_file"])
+    defaults = ServerFields(row["default_host"], row["default_port"],
+                            row["default_security"], row["default_ca_file"])
+    return fill(own, defaults)
+
+
 def _settings(row: sqlite3.Row) -> AccountSettings:
+    server = _server(row)
     return AccountSettings(
         id=row["id"],
         name=row["name"],
@@ -25,12 +40,12 @@ def _settings(row: sqlite3.Row) -> AccountSettings:
         email=row["email"],
         kind=row["kind"],
         owner_agent_id=row["owner_agent_id"],
-        imap_host=row["imap_host"],
-        imap_port=row["imap_port"],
-        imap_security=row["imap_security"],
+        imap_host=server.host,
+        imap_port=server.port,
+        imap_security=server.security,
         imap_username=row["imap_username"],
         verify_cert=bool(row["verify_cert"]),
-        ca_file=row["ca_file"],
+        ca_file=server.ca_file,
         password_command=row["password_command"],
         check_every_minutes=row["check_every_minutes"],
         import_mode=row["import_mode"],
@@ -44,6 +59,8 @@ def _settings(row: sqlite3.Row) -> AccountSettings:
         last_error_at=row["last_error_at"],
         auth_failed=bool(row["auth_failed"]),
         has_password=bool(row["has_password"]),
+        mirror_drafts=bool(row["mirror_drafts"]),
+        inherited=server.inherited,
     )
 
 
@@ -76,9 +93,9 @@ async def insert(
     email: str,
     kind: str,
     owner_agent_id: int | None,
-    imap_host: str,
-    imap_port: int,
-    imap_security: str,
+    imap_host: str | None,
+    imap_port: int | None,
+    imap_security: str | None,
     imap_username: str,
     verify_cert: bool,
     ca_file: str | None,
@@ -90,7 +107,8 @@ async def insert(
     write_read_status: bool,
     sync_folders: Iterable[str],
 ) -> int:
-    """Create an IMAP account; return its id."""
+    """Create an IMAP account; return its id. Server fields left None stay empty in the
+    row (a personal account then reads them from the IMAP defaults)."""
     return await db.insert(
         """
         INSERT INTO accounts (
@@ -143,6 +161,12 @@ async def set_sync_folders(db: Db, account_id: int, names: Iterable[str]) -> Non
         "UPDATE accounts SET sync_folders = ? WHERE id = ?",
         (json.dumps(list(names)), account_id),
     )
+
+
+async def set_mirror_drafts(db: Db, account_id: int, on: bool) -> None:
+    """Whether an account's drafts are copied to its Drafts folder on the server."""
+    await db.execute("UPDATE accounts SET mirror_drafts = ? WHERE id = ?",
+                     (int(on), account_id))
 
 
 async def put_secret(db: Db, account_id: int, purpose: str, ciphertext: bytes) -> None:

@@ -41,3 +41,17 @@ async def add_refs(db: Db, refs: Iterable[tuple[str, int]]) -> None:
         "ON CONFLICT (message_id) DO NOTHING",
         refs,
     )
+
+
+async def accounts_of(
+    db: Db, *, thread_ids: Iterable[int], message_ids: Iterable[int] = ()
+) -> frozenset[int]:
+    """The accounts holding mail of these threads or these messages (deleted mail
+    included): whose mail a case or a lead made from them is."""
+    rows = await db.fetchall(
+        "SELECT account_id FROM messages WHERE thread_id IN (SELECT value FROM json_each(?)) "
+        "UNION SELECT account_id FROM messages WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted({int(t) for t in thread_ids})),
+         json.dumps(sorted({int(m) for m in message_ids}))),
+    )
+    return frozenset(int(r[0]) for r in rows)

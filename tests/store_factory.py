@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from storage import Store, access, accounts, agents, folders
+from storage import Store, access, accounts, agents, folders, gateways
 from storage.records import Agent
 
 
@@ -82,3 +82,12 @@ async def build_team(store: Store) -> Team:
 
 def dated(n: int) -> datetime:
     return datetime(2026, 10, 1, tzinfo=UTC) + timedelta(hours=n)
+
+
+async def make_gateway(store: Store, os_user: str | None = None) -> None:
+    """Let `os_user` (default: the OS user running the tests) act as any agent with
+    --agent, as an admin's gateway may: how one test plays several agents."""
+    from engine.identity import os_user as running_user
+
+    async with store.transaction() as db:
+        await gateways.add(db, os_user=os_user or running_user(), added_by=None)

@@ -19,11 +19,15 @@ from typing import TYPE_CHECKING
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import LocalService, Service
+from tui import forced_command
 from tui.commands import (
     accounts,
+    agents,
+    audit,
     blocks,
     cases,
     customers,
+    imap,
     leads,
     mail,
     outbox,
@@ -31,6 +35,7 @@ from tui.commands import (
     sync,
     templates,
 )
+from tui.commands.output import positive_int
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -58,7 +63,8 @@ def _common_options(*, suppress: bool) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--agent", metavar="NAME", default=default,
-        help="act as this agent (default: the agent of your OS user)",
+        help="act as this agent (default: the agent of your OS user); another agent "
+        "only when an admin made your OS user a gateway",
     )
     return parser
 
@@ -79,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a demo store (3 accounts, one shared) and open the console. "
         "The demo store is separate from your real one unless --db says otherwise.",
     )
-    demo.add_argument("--messages", type=_positive_int, default=2000, metavar="N",
+    demo.add_argument("--messages", type=positive_int, default=2000, metavar="N",
                       help="how many messages to generate (default: 2000)")
     demo.add_argument("--seed", type=int, default=7, metavar="N",
                       help="the generator's seed: same seed, same mail (default: 7)")
@@ -89,8 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rebuild", action="store_true",
                       help="build the store again even if it already holds this demo")
     accounts.register(commands, common)
+    agents.register(commands, common)
     sync.register(commands, common)
     smtp.register(commands, common)
+    imap.register(commands, common)
     mail.register(commands, common)
     outbox.register(commands, common)
     cases.register(commands, common)
@@ -98,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     customers.register(commands, common)
     blocks.register(commands, common)
     templates.register(commands, common)
+    audit.register(commands, common)
     return parser
 
 
@@ -109,21 +118,13 @@ def _config_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `frontdesk` console script."""
-    args = build_parser().parse_args(argv)
-    args.db_path = Path(args.db).expanduser() if args.db else None
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        args = forced_command.apply(parser, args, os.environ)
+        args.db_path = Path(args.db).expanduser() if args.db else None
         if args.command == "demo":
             return asyncio.run(_demo(args))
         if args.command == "sync":
@@ -149,8 +150,10 @@ Command = Callable[[argparse.Namespace, Service, Agent], Awaitable[int]]
 
 HEADLESS: dict[str, Command] = {
     "account": accounts.run,
+    "agent": agents.run,
     "sync": sync.run_sync,
     "smtp": smtp.run,
+    "imap": imap.run,
     "status": sync.run_status,
     "list": mail.run_list,
     "show": mail.run_show,
@@ -168,6 +171,7 @@ HEADLESS: dict[str, Command] = {
     "block": blocks.run,
     "template": templates.run_template,
     "signature": templates.run_signature,
+    "audit": audit.run,
 }
 
 

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from engine.errors import ImapConnectError
 from engine.imap.connection import ImapConnection
-from engine.jobs import append, moves
+from engine.jobs import append, draft_mirror, moves
 from engine.jobs.outcome import JobRejected, Outcome
-from engine.jobs.queue import EXPUNGE, FLAGS, IMAP_APPEND, MOVE
+from engine.jobs.queue import DRAFT_MIRROR, EXPUNGE, FLAGS, IMAP_APPEND, MOVE
 from engine.sync import imap_ops as ops
 from storage import Db, Store
 from storage import jobs as jobs_sql
@@ -60,6 +60,7 @@ HANDLERS: dict[str, Handler] = {
     MOVE: moves.run_move,
     EXPUNGE: moves.run_expunge,
     IMAP_APPEND: append.run_append,
+    DRAFT_MIRROR: draft_mirror.run_draft_mirror,
 }
 UNDO: dict[str, Undo] = {
     MOVE: moves.undo_move,

@@ -13,6 +13,8 @@ MOVE = "imap.move"
 EXPUNGE = "imap.expunge"
 IMAP_APPEND = "imap.append"
 SMTP_SEND = "smtp.send"
+# Mirroring one draft to its account's Drafts folder (engine.jobs.draft_mirror).
+DRAFT_MIRROR = "imap.draft"
 # Jobs that take a message out of its folder on the server.
 MESSAGE_REMOVALS = (MOVE, EXPUNGE)
 

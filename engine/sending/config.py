@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from engine.access import manageable_account, visible_accounts
+from engine.access import manageable_account, require_act
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError, SecretError
 from engine.models import Agent, SmtpChange
 from engine.secrets import SecretBox, key_path_for, run_password_command
@@ -151,8 +151,10 @@ async def set_main_account(store: Store, agent: Agent, name: str | None) -> str 
     account_id = None
     if name:
         account = await settings_sql.by_name(store.reader, name)
-        if account is None or account.id not in await visible_accounts(store, agent.id):
-            raise NotFoundError(f"no account named {name!r}; see `frontdesk account list`")
+        missing = f"no account named {name!r}; see `frontdesk account list`"
+        if account is None:
+            raise NotFoundError(missing)
+        await require_act(store, agent.id, account.id, missing=missing)
         account_id = account.id
     async with store.transaction() as db:
         await agents_sql.set_main_account(db, agent_id=agent.id, account_id=account_id)

@@ -8,7 +8,7 @@ import asyncio
 import mimetypes
 from pathlib import Path
 
-from engine.access import visible_accounts
+from engine.access import actable_accounts, require_act, visible_accounts
 from engine.compose import (
     Prefill,
     make_message_id,
@@ -20,6 +20,7 @@ from engine.compose import (
 from engine.errors import InvalidInputError, NotFoundError
 from engine.models import Agent, Draft
 from engine.names import domain_of
+from engine.sending import drafts_mirror
 from engine.sending.original import load_original
 from engine.sending.signatures import signature_text
 from storage import Store
@@ -53,6 +54,9 @@ async def start(
             raise InvalidInputError(f"a {kind.replace('_', '-')} needs the message it answers")
         head, original = await load_original(store.reader, message_id, visible,
                                              with_attachments=kind == "forward")
+        # A reply or a forward goes out from the message's account: acting on it.
+        await require_act(store, agent.id, head.account_id,
+                          missing=f"message {message_id} not found")
         sender = await _account(store, head.account_id)
         signature = await signature_text(store, agent, sender.id, message_id=message_id)
         if kind == "forward":
@@ -79,6 +83,7 @@ async def _create(
             await outgoing_sql.add_attachment(
                 db, draft_id=draft_id, filename=attachment.filename,
                 content_type=attachment.content_type, data=attachment.data)
+        await drafts_mirror.queue(db, draft_id)
         made = await outgoing_sql.by_id(db, draft_id)
     assert made is not None
     return made
@@ -96,13 +101,18 @@ async def _new_mail_account(
 ) -> AccountSettings:
     if name:
         found = await settings_sql.by_name(store.reader, name)
-        if found is None or found.id not in visible:
-            raise NotFoundError(f"no account named {name!r}; see `frontdesk account list`")
+        missing = f"no account named {name!r}; see `frontdesk account list`"
+        if found is None:
+            raise NotFoundError(missing)
+        await require_act(store, agent.id, found.id, missing=missing)
         return found
     main = await agents_sql.main_account(store.reader, agent.id)
     if main is not None and main in visible:
+        # The agent's own choice: when it may only read that account now, say so.
+        await require_act(store, agent.id, main, missing=f"account {main} not found")
         return await _account(store, main)
-    accounts = await settings_sql.list_for(store.reader, visible)
+    accounts = await settings_sql.list_for(store.reader,
+                                           await actable_accounts(store, agent.id))
     if len(accounts) == 1:
         return accounts[0]
     if not accounts:
@@ -156,6 +166,7 @@ async def save(
             body=body, html_body=html_body)
         if not saved:
             raise InvalidInputError(f"draft {draft_id} can no longer change")
+        await drafts_mirror.queue(db, draft.id, previous_account=draft.account_id)
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now
@@ -169,6 +180,7 @@ async def attach(store: Store, agent: Agent, draft_id: int, path: str) -> Draft:
     async with store.transaction() as db:
         await outgoing_sql.add_attachment(db, draft_id=draft.id, filename=name,
                                           content_type=content_type, data=data)
+        await drafts_mirror.queue(db, draft.id)
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now
@@ -195,6 +207,7 @@ async def detach(store: Store, agent: Agent, draft_id: int, index: int) -> Draft
     async with store.transaction() as db:
         if not await outgoing_sql.remove_attachment(db, draft_id=draft.id, idx=index):
             raise NotFoundError(f"draft {draft_id} has no attachment {index}")
+        await drafts_mirror.queue(db, draft.id)
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now
@@ -203,6 +216,7 @@ async def detach(store: Store, agent: Agent, draft_id: int, index: int) -> Draft
 async def discard(store: Store, agent: Agent, draft_id: int) -> None:
     draft = await _editable(store, agent, draft_id)
     async with store.transaction() as db:
+        await drafts_mirror.queue(db, draft.id)
         await outgoing_sql.delete_draft(db, draft.id)
 
 

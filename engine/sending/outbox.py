@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.access import require_act
 from engine.compose import Outgoing, OutgoingAttachment, build_message, invalid_addresses
 from engine.errors import InvalidInputError
 from engine.jobs.queue import SMTP_SEND
 from engine.models import Agent, Draft
+from engine.sending import drafts_mirror
 from engine.sending.drafts import get
 from engine.sync.requests import mark_request
 from storage import Db, Store, audit
@@ -48,17 +50,18 @@ async def send(store: Store, agent: Agent, draft_id: int) -> Draft:
     draft = await get(store, agent, draft_id)
     if draft.state in ("queued", "sent"):
         return draft
+    await require_act(store, agent.id, draft.account_id,
+                      missing=f"draft {draft_id} not found; see `frontdesk drafts`")
     if draft.state != "draft":
         raise InvalidInputError(
             f"draft {draft_id} failed to send: open it again to correct it ({draft.error})")
     _check(draft)
     async with store.transaction() as db:
-        config = await smtp_sql.of_account(db, draft.account_id)
-        attachments = await outgoing_sql.attachment_data(db, draft.id)
-        raw = build_message(outgoing_of(draft, config.reply_to if config else "", attachments))
+        raw = await message_bytes(db, draft)
         if not await outgoing_sql.queue(db, draft_id=draft.id, raw=raw):
             raise InvalidInputError(f"draft {draft_id} can no longer change")
         await enqueue_send(db, draft, agent)
+        await drafts_mirror.queue(db, draft.id)
         await audit.record(
             db, agent_id=agent.id, action="message.send", target_kind="outgoing",
             target_id=draft.id, detail={"message_id": draft.message_id, "kind": draft.kind,
@@ -68,6 +71,15 @@ async def send(store: Store, agent: Agent, draft_id: int) -> Draft:
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now
+
+
+async def message_bytes(db: Db, draft: Draft) -> bytes:
+    """The bytes a draft is sent as, built from what the store holds now (its account's
+    Reply-To, its attachments). Raises InvalidInputError for an address mail cannot be
+    sent to."""
+    config = await smtp_sql.of_account(db, draft.account_id)
+    attachments = await outgoing_sql.attachment_data(db, draft.id)
+    return build_message(outgoing_of(draft, config.reply_to if config else "", attachments))
 
 
 async def enqueue_send(db: Db, draft: Draft, agent: Agent) -> int:
@@ -86,6 +98,7 @@ async def reopen(store: Store, agent: Agent, draft_id: int) -> Draft:
         if not await outgoing_sql.back_to_draft(db, draft.id):
             raise InvalidInputError(f"draft {draft_id} is {draft.state}; only a message "
                                     "that failed to send can be opened again")
+        await drafts_mirror.queue(db, draft.id)
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now

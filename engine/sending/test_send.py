@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from engine.access import visible_accounts
+from engine.access import require_act
 from engine.compose import Outgoing, build_message, invalid_addresses, make_message_id
 from engine.errors import InvalidInputError, NotFoundError
 from engine.models import Agent
@@ -22,8 +22,10 @@ async def test_send(store: Store, agent: Agent, name: str, to: str) -> str:
     """Send a short test message from an account to `to`; its Message-ID. SMTP errors
     are raised as they are (one line, what to do)."""
     account = await settings_sql.by_name(store.reader, name)
-    if account is None or account.id not in await visible_accounts(store, agent.id):
-        raise NotFoundError(f"no account named {name!r}; see `frontdesk account list`")
+    missing = f"no account named {name!r}; see `frontdesk account list`"
+    if account is None:
+        raise NotFoundError(missing)
+    await require_act(store, agent.id, account.id, missing=missing)
     if invalid_addresses([to]):
         raise InvalidInputError(f"--to {to!r} is not an email address")
     settings = await sending_settings(store, account.id)

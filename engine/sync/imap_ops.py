@@ -316,23 +316,34 @@ def find_by_message_id(
     client: IMAPClient, folder: str, message_id: str
 ) -> tuple[int, int | None]:
     """(UIDVALIDITY, highest UID whose Message-ID is exactly `message_id`, or None) in a
-    folder. SEARCH HEADER matches substrings; each hit's header is checked."""
+    folder."""
+    validity, uids = uids_by_message_id(client, folder, message_id)
+    return validity, (uids[-1] if uids else None)
+
+
+def uids_by_message_id(
+    client: IMAPClient, folder: str, message_id: str
+) -> tuple[int, list[int]]:
+    """(UIDVALIDITY, the UIDs whose Message-ID is exactly `message_id`, ascending) in a
+    folder; of the 50 highest hits at most. SEARCH HEADER matches substrings; each hit's
+    header is checked."""
     info = client.select_folder(folder, readonly=True)
     validity = _int(info.get(b"UIDVALIDITY"))
     if validity is None:
         raise ValueError(f"server gave no UIDVALIDITY for {folder!r}")
     hits = sorted(client.search(["HEADER", "Message-ID", message_id]), reverse=True)[:50]
     if not hits:
-        return validity, None
+        return validity, []
     data = client.fetch(hits, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    found = []
     for uid in hits:
         values = data.get(uid, {})
         raw = next((v for k, v in values.items() if k.upper().startswith(b"BODY[HEADER")), b"")
         header = bytes(raw or b"").decode("ascii", "replace")
         _name, _, value = header.partition(":")
         if clean_msg_id(value.replace("\r\n", " ").strip()) == message_id:
-            return validity, uid
-    return validity, None
+            found.append(uid)
+    return validity, sorted(found)
 
 
 def move_message(
@@ -375,17 +386,34 @@ def move_message(
 
 
 def _expunge_uid(client: IMAPClient, uid: int, *, uidplus: bool) -> bool:
-    """Flag one UID \\Deleted and expunge it alone: UID EXPUNGE (UIDPLUS), or a plain
+    """Flag one UID \\Deleted and expunge it alone. True when expunged."""
+    return _expunge_uids(client, [uid], uidplus=uidplus)
+
+
+def _expunge_uids(client: IMAPClient, uids: list[int], *, uidplus: bool) -> bool:
+    """Flag UIDs \\Deleted and expunge them alone: UID EXPUNGE (UIDPLUS), or a plain
     EXPUNGE only when no other message of the folder is flagged \\Deleted (another
     client's pending deletes are not ours to carry out). True when expunged."""
-    client.add_flags([uid], ["\\Deleted"], silent=True)
+    client.add_flags(uids, ["\\Deleted"], silent=True)
     if uidplus:
-        client.uid_expunge([uid])
+        client.uid_expunge(uids)
         return True
-    if set(client.search(["DELETED"])) <= {uid}:
+    if set(client.search(["DELETED"])) <= set(uids):
         client.expunge()
         return True
     return False
+
+
+def expunge_uids(
+    client: IMAPClient, folder: str, uidvalidity: int, uids: list[int], *, uidplus: bool
+) -> str:
+    """Delete messages of a folder for good: "expunged"; "flagged" when they could only
+    be flagged \\Deleted (no UIDPLUS, and other messages wait for an expunge);
+    "validity" when the folder changed UIDVALIDITY (the UIDs name other messages now)."""
+    info = client.select_folder(folder, readonly=False)
+    if _int(info.get(b"UIDVALIDITY")) != uidvalidity:
+        return "validity"
+    return "expunged" if _expunge_uids(client, sorted(uids), uidplus=uidplus) else "flagged"
 
 
 def expunge_message(

@@ -7,7 +7,7 @@ from engine.ingest import Incoming, ingest
 from engine.service import LocalService
 from tests.cli.conftest import Run
 from tests.cli.test_cli import assert_one_line_error
-from tests.store_factory import build_team, dated, make_mail
+from tests.store_factory import build_team, dated, make_gateway, make_mail
 
 
 @pytest.fixture
@@ -17,6 +17,7 @@ async def db(tmp_path: Path) -> Path:
     service = await LocalService.open(path)
     try:
         team = await build_team(service.store)
+        await make_gateway(service.store)  # the tests' OS user acts as each agent
         for n, (subject, sender) in enumerate((("pest 1", "pest@spam.example"),
                                                ("pest 2", "x@mail.spam.example"),
                                                ("friend", "c@example.org"))):

@@ -7,7 +7,7 @@ from engine.ingest import Incoming, ingest
 from engine.service import LocalService
 from tests.cli.conftest import Run
 from tests.cli.test_cli import assert_one_line_error
-from tests.store_factory import build_team, dated, make_mail
+from tests.store_factory import build_team, dated, make_gateway, make_mail
 
 
 @pytest.fixture
@@ -17,6 +17,7 @@ async def store(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     service = await LocalService.open(path)
     try:
         t = await build_team(service.store)
+        await make_gateway(service.store)  # the tests' OS user acts as each agent
         ids = {}
         for key, account, raw in (
             ("question", "support", make_mail(

@@ -11,6 +11,7 @@ import pytest
 from engine.service import LocalService
 from tests.cli.conftest import Run
 from tests.cli.test_cli import assert_one_line_error
+from tests.store_factory import make_gateway
 from tests.unit.test_customers import JANE_ADDR, build_mailroom
 
 
@@ -20,6 +21,7 @@ async def store(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     service = await LocalService.open(path)
     try:
         _, ids = await build_mailroom(service.store)
+        await make_gateway(service.store)  # the tests' OS user acts as each agent
     finally:
         await service.close()
     return path, ids

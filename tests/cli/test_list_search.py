@@ -7,6 +7,7 @@ from engine.service import LocalService
 from tests.cli.conftest import Run
 from tests.cli.test_cli import assert_one_line_error
 from tests.listing_store import ListingStore, build_listing_store
+from tests.store_factory import make_gateway
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ async def store(tmp_path: Path) -> tuple[Path, ListingStore]:
     service = await LocalService.open(path)
     try:
         data = await build_listing_store(service.store)
+        await make_gateway(service.store)  # the tests' OS user acts as each agent
     finally:
         await service.close()
     return path, data

@@ -9,7 +9,7 @@ from engine.service import LocalService
 from storage import access
 from tests.cli.conftest import Run
 from tests.cli.test_cli import assert_one_line_error
-from tests.store_factory import build_team, make_mail
+from tests.store_factory import build_team, make_gateway, make_mail
 
 
 @dataclass
@@ -29,6 +29,7 @@ async def store(tmp_path: Path) -> Store:
     service = await LocalService.open(path)
     try:
         team = await build_team(service.store)
+        await make_gateway(service.store)  # the tests' OS user acts as each agent
         async with service.store.transaction() as db:
             await access.grant_agent(db, account_id=team.accounts["support"],
                                      agent_id=team.agents["ann"].id, can_act=True,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import NotFoundError
+from engine.identity import os_user
 from storage import deny
 from tests.integration.sync_support import (
     Item,
@@ -239,9 +240,11 @@ async def test_other_agents_cannot_touch_the_account(bob, tmp_path: Path) -> Non
     try:
         await service.add_account(agent, spec_for(bob, USER), bob.users[USER])
         async with service.store.transaction() as db:
-            from storage import agents
+            from storage import agents, gateways
 
             await agents.insert(db, name="mallory", os_user=None, role="agent")
+            # the tests' OS user may then log in as mallory, as a gateway may
+            await gateways.add(db, os_user=os_user(), added_by=None)
         mallory = await service.login("mallory")
         assert await service.account_settings(mallory) == []
         with pytest.raises(NotFoundError):

@@ -511,12 +511,13 @@ async def test_html_option_shows_plain_part_or_converted_html(
 
 async def test_each_agent_sees_only_its_mailboxes(tmp_path) -> None:
     from storage import Store
-    from tests.store_factory import build_team
+    from tests.store_factory import build_team, make_gateway
 
     store = await Store.open(tmp_path / "team.db")
     service = LocalService(store)
     try:
         team = await build_team(store)
+        await make_gateway(store)  # the tests' OS user logs in as carol
         await ingest(store, account_id=team.accounts["sales"], folder_id=team.inboxes["sales"],
                      items=[Incoming(make_mail("Sales lead", sender="Lead <l@example.org>"))])
         await ingest(store, account_id=team.accounts["support"],

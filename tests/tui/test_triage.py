@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from engine.listing import Listing
-from engine.models import MessageSummary
+from engine.models import Agent, MessageSummary
 from engine.service import LocalService
 from tests.tui.test_console import INBOX, make_app, plain, screen_of, settle
 from tui.app import FrontdeskApp
@@ -47,6 +47,23 @@ async def select(app: FrontdeskApp, pilot: Pilot[None],
             assert messages.selected == found
             return found
     raise AssertionError("no such message in the loaded rows")
+
+
+async def four_rows_with_a_conversation(
+        service: LocalService, agent: Agent, messages: MessageList,
+) -> tuple[int, list[MessageSummary]]:
+    """The first row of four loaded rows in a row, all of accounts the agent may act on
+    (its own and shared ones), two of which are of one thread; and those rows."""
+    actable = {a.id for a in await service.list_accounts(agent)
+               if a.kind == "shared" or a.owner_agent_id == agent.id}
+    loaded = [messages.message_at(r) for r in range(min(messages.total, 400))]
+    for start in range(len(loaded) - 3):
+        rows = [m for m in loaded[start:start + 4] if m is not None]
+        threads = {m.thread_id if m.thread_id is not None else -m.id for m in rows}
+        if len(rows) == 4 and len(threads) < 4 and all(m.account_id in actable
+                                                        for m in rows):
+            return start, rows
+    raise AssertionError("no four rows in a row hold a conversation")
 
 
 async def pick(app: FrontdeskApp, pilot: Pilot[None], typed: str, customer_id: int) -> None:
@@ -277,11 +294,13 @@ async def test_v_marks_messages_and_actions_take_the_marked_ones(
         await pilot.press("escape")
         await settle(app, pilot)
         assert messages.marked == [] and "marked" not in screen_of(app).status_text
-        # Rows of one thread make one case.
-        rows = [messages.message_at(r) for r in range(4)]
-        threads = {m.thread_id if m.thread_id is not None else -m.id for m in rows if m}
-        assert len(threads) < 4  # the demo's newest rows include a conversation
-        await pilot.press("g", "v", "v", "v", "v", "C")
+        # Rows of one thread make one case: four rows in a row, of accounts the agent
+        # may act on, two of them of one conversation.
+        start, rows = await four_rows_with_a_conversation(demo_service, agent, messages)
+        threads = {m.thread_id if m.thread_id is not None else -m.id for m in rows}
+        messages.move_cursor(start)
+        await settle(app, pilot)
+        await pilot.press("v", "v", "v", "v", "C")
         await until(pilot, lambda: sum("is now case" in n for n in notes(app))
                     == len(threads))
         cases = await demo_service.list_cases(agent)

@@ -1,5 +1,6 @@
 """`frontdesk account add|list|test|folders|password|remove` (and, through
-tui.commands.smtp, `smtp|test-send|main`)."""
+tui.commands.smtp, `smtp|test-send|main`; through tui.commands.drafts_mirror, `drafts`;
+through tui.commands.access, `grant|revoke|share|access`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import argparse
 
 from engine.accounts import AccountSpec, parse_import
 from engine.errors import InvalidInputError
+from engine.imap.connection import default_port
 from engine.models import Agent
 from engine.service import Service
-from tui.commands import smtp
-from tui.commands.output import print_json, print_table
+from tui.commands import access, drafts_mirror, smtp
+from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
 
 
@@ -20,16 +22,24 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 
     add = sub.add_parser("add", parents=[common], help="add an IMAP account",
-                         description="Add an IMAP account. The password is read from "
-                         "standard input (--password-stdin) or comes from a command.")
+                         description="Add an IMAP account: a personal one of yours, for "
+                         "an address you own, or (admins) a shared one with --shared. The "
+                         "password is read from standard input (--password-stdin) or "
+                         "comes from a command. Server options left out of a personal "
+                         "account come from `frontdesk imap defaults`.")
     add.add_argument("name", help="a short name: letters, digits, '.', '_' or '-'")
     add.add_argument("--email", required=True, help="the mailbox's address")
-    add.add_argument("--imap-host", required=True, metavar="HOST")
+    add.add_argument("--imap-host", metavar="HOST", default="",
+                     help="default: the IMAP defaults' host")
     add.add_argument("--imap-port", type=int, metavar="PORT",
                      help="default: 993 with ssl, 143 with starttls or none")
-    add.add_argument("--security", choices=("ssl", "starttls", "none"), default="ssl")
+    add.add_argument("--security", choices=("ssl", "starttls", "none"),
+                     help="default: the IMAP defaults', else ssl")
     add.add_argument("--username", metavar="USER", help="IMAP login (default: the email)")
-    add.add_argument("--display-name", metavar="TEXT", default="")
+    add.add_argument("--display-name", "--label", metavar="TEXT", default="",
+                     dest="display_name", help="the name shown for it (default: NAME)")
+    add.add_argument("--shared", action="store_true",
+                     help="a shared mailbox (admins): share it with `account share`")
     secret = add.add_mutually_exclusive_group(required=True)
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input (stored encrypted)")
@@ -43,8 +53,9 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                      help="comma-separated folders to sync (default: INBOX)")
     add.add_argument("--import", dest="import_mode", default="all", metavar="MODE",
                      help="all | unread | new-only | since:YYYY-MM-DD (default: all)")
-    add.add_argument("--check-every", type=int, default=5, metavar="MIN",
-                     help="poll folders without push every MIN minutes (default: 5)")
+    add.add_argument("--check-every", type=int, metavar="MIN",
+                     help="poll folders without push every MIN minutes (default: the "
+                     "IMAP defaults', else 5)")
     add.add_argument("--mark-read-on-import", action="store_true",
                      help="mark mail read on the server once imported")
     add.add_argument("--no-write-read-status", action="store_true",
@@ -79,26 +90,22 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                             help="remove an account and its mail from the store")
     remove.add_argument("name")
     smtp.register_account_actions(sub, common)
+    drafts_mirror.register_account_actions(sub, common)
+    access.register_account_actions(sub, common)
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     action = args.account_command
     if action in smtp.ACCOUNT_ACTIONS:
         return await smtp.run_account(args, service, agent)
+    if action in drafts_mirror.ACCOUNT_ACTIONS:
+        return await drafts_mirror.run_account(args, service, agent)
+    if action in access.ACCOUNT_ACTIONS:
+        return await access.run_account(args, service, agent)
     if action == "add":
         return await _add(args, service, agent)
     if action == "list":
-        accounts = await service.account_settings(agent)
-        if args.json:
-            print_json(accounts)
-        else:
-            print_table(
-                ("NAME", "EMAIL", "SERVER", "SECURITY", "FOLDERS", "LAST SYNC", "ERROR"),
-                [(a.name, a.email, f"{a.imap_host or '-'}:{a.imap_port or '-'}",
-                  a.imap_security, ",".join(a.sync_folders), a.last_sync_at, a.last_error)
-                 for a in accounts],
-            )
-        return 0
+        return await _list(args, service, agent)
     if action == "test":
         report = await service.test_account(agent, args.name)
         if args.json:
@@ -141,14 +148,52 @@ async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         check_every_minutes=args.check_every,
         mark_read_on_import=args.mark_read_on_import,
         write_read_status=not args.no_write_read_status,
+        shared=args.shared,
     )
     password = read_password() if args.password_stdin else None
     added = await service.add_account(agent, spec, password)
     if args.json:
         print_json(added)
-    else:
-        print(f"account {added.name} added ({added.email} on {added.imap_host}:"
-              f"{added.imap_port}); check it with `frontdesk account test {added.name}`")
+        return 0
+    kind = "shared account" if added.kind == "shared" else "account"
+    server = _server(added.imap_host, added.imap_port, added.imap_security, added.inherited)
+    print(f"{kind} {added.name} added ({added.email} on {server}); check it with "
+          f"`frontdesk account test {added.name}`")
+    if added.kind == "shared":
+        print(f"only you are listed on it; set who works it with "
+              f"`frontdesk account share {added.name} --agents LIST --roles LIST`")
+    return 0
+
+
+def _server(host: str | None, port: int | None, security: str | None,
+            inherited: tuple[str, ...]) -> str:
+    """host:port as an account uses them, marked when they come from the defaults."""
+    if not host:
+        return "-"
+    port = port or default_port(security or "ssl")
+    return f"{host}:{port}" + (" (defaults)" if inherited else "")
+
+
+async def _list(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    accounts = await service.account_settings(agent)
+    standing = {s.name: s for s in await service.account_standing(agent)}
+
+    def of(name: str) -> tuple[str | None, str | None]:
+        found = standing.get(name)
+        return (found.owner, found.access) if found else (None, None)
+
+    if args.json:
+        print_json([{**to_plain(a), "owner": of(a.name)[0], "access": of(a.name)[1]}
+                    for a in accounts])
+        return 0
+    print_table(
+        ("NAME", "KIND", "OWNER", "ACCESS", "EMAIL", "SERVER", "SECURITY", "FOLDERS",
+         "LAST SYNC", "ERROR"),
+        [(a.name, a.kind, *of(a.name), a.email,
+          _server(a.imap_host, a.imap_port, a.imap_security, a.inherited),
+          a.imap_security or ("ssl" if a.imap_host else None),
+          ",".join(a.sync_folders), a.last_sync_at, a.last_error) for a in accounts],
+    )
     return 0
 
 

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from engine.errors import FrontdeskError
+from engine.errors import AccessDeniedError, FrontdeskError
 from engine.listing import Listing
 from engine.lock import EngineBusyError
 from engine.models import Agent, MessageView
@@ -112,6 +112,8 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         self._folder_selection: int | None = None
         self._marker: int | None = None
         self._read_timer: Timer | None = None
+        # Accounts the agent may only read: auto-mark-read leaves their mail as it is.
+        self._read_only: set[int] = set()
         self._last_highlight = 0.0
 
     def compose(self) -> ComposeResult:
@@ -290,7 +292,8 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         if selected is not None and selected.id != view.id:
             return  # the cursor has moved on; its own preview is on the way
         self.query_one(Preview).show(view, html=self.options.html)
-        if self.options.auto_mark_read and selected is not None and not selected.seen:
+        if (self.options.auto_mark_read and selected is not None and not selected.seen
+                and selected.account_id not in self._read_only):
             self._cancel_read_timer()
             self._read_timer = self.set_timer(READ_DWELL, lambda: self._dwelt(view.id))
 
@@ -298,7 +301,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         self._read_timer = None
         selected = self.query_one(MessageList).selected
         if selected is not None and selected.id == message_id and not selected.seen:
-            self.set_read(message_id, True)
+            self.set_read(message_id, True, auto_in=selected.account_id)
 
     def _cancel_read_timer(self) -> None:
         if self._read_timer is not None:
@@ -308,8 +311,16 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
     # Read and flag
 
     @work(group="marks", exit_on_error=False)
-    async def set_read(self, message_id: int, seen: bool) -> None:
-        await self.service.set_read(self.agent, message_id, seen)
+    async def set_read(self, message_id: int, seen: bool, *, auto_in: int | None = None) -> None:
+        """`auto_in`: the account of a message auto-mark-read marks, which fails quietly
+        (and is not tried in that account again) when the agent may only read it."""
+        try:
+            await self.service.set_read(self.agent, message_id, seen)
+        except AccessDeniedError:
+            if auto_in is None:
+                raise
+            self._read_only.add(auto_in)
+            return
         messages = self.query_one(MessageList)
         summary = messages.selected
         if summary is not None and summary.id == message_id:

@@ -34,6 +34,19 @@ def gone(message_id: int) -> GoneError:
     )
 
 
+async def acted_on(
+    store: Store, db: Db, agent: Agent, message_id: int, visible: frozenset[int]
+) -> ActionTarget:
+    """The message an action is about, read in the action's transaction `db`: not found
+    when the agent may not see it, refused when it may only read its account."""
+    target = await messages.action_target(db, message_id=message_id, account_ids=visible)
+    if target is None:
+        raise NotFoundError(f"message {message_id} not found")
+    await require_act(store, agent.id, target.account_id,
+                      missing=f"message {message_id} not found")
+    return target
+
+
 async def delete(
     store: Store, agent: Agent, message_id: int, *, seen_in: int | None = None
 ) -> MessageRemoved:
@@ -58,11 +71,7 @@ async def _remove(
     async with store.transaction() as db:
         # Read and change in one write transaction: two agents acting on the same message
         # at once are served one after the other, and the second learns it is gone.
-        target = await messages.action_target(db, message_id=message_id, account_ids=visible)
-        if target is None:
-            raise NotFoundError(f"message {message_id} not found")
-        await require_act(store, agent.id, target.account_id,
-                          missing=f"message {message_id} not found")
+        target = await acted_on(store, db, agent, message_id, visible)
         if target.deleted or (seen_in is not None and target.folder_id != seen_in):
             raise gone(message_id)
         if await jobs_sql.pending_for_message(db, message_id=message_id,

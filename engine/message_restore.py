@@ -11,10 +11,10 @@ that reached Trash or Archive some other way (another mail client) goes to the i
 
 from __future__ import annotations
 
-from engine.access import require_act, visible_accounts
-from engine.errors import ConflictError, InvalidInputError, NotFoundError
+from engine.access import visible_accounts
+from engine.errors import ConflictError, InvalidInputError
 from engine.jobs.queue import EXPUNGE, MOVE, ExpungeSpec, MoveSpec, enqueue_move
-from engine.message_actions import gone, has_server, role_folder
+from engine.message_actions import acted_on, gone, has_server, role_folder
 from engine.models import Agent, MessageRemoved
 from engine.sync.requests import mark_request
 from storage import Db, Store, audit, messages
@@ -30,11 +30,7 @@ async def restore(store: Store, agent: Agent, message_id: int) -> MessageRemoved
     """Put a deleted or archived message back where it came from."""
     visible = await visible_accounts(store, agent.id)
     async with store.transaction() as db:
-        target = await messages.action_target(db, message_id=message_id, account_ids=visible)
-        if target is None:
-            raise NotFoundError(f"message {message_id} not found")
-        await require_act(store, agent.id, target.account_id,
-                          missing=f"message {message_id} not found")
+        target = await acted_on(store, db, agent, message_id, visible)
         if not await has_server(db, target.account_id):
             result = await _restore_local(db, target)
         elif target.deleted:

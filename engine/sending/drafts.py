@@ -83,9 +83,9 @@ async def _create(
             await outgoing_sql.add_attachment(
                 db, draft_id=draft_id, filename=attachment.filename,
                 content_type=attachment.content_type, data=attachment.data)
-        await drafts_mirror.queue(db, draft_id)
         made = await outgoing_sql.by_id(db, draft_id)
-    assert made is not None
+        assert made is not None
+        await drafts_mirror.queue(db, made)
     return made
 
 
@@ -166,9 +166,9 @@ async def save(
             body=body, html_body=html_body)
         if not saved:
             raise InvalidInputError(f"draft {draft_id} can no longer change")
-        await drafts_mirror.queue(db, draft.id, previous_account=draft.account_id)
         now = await outgoing_sql.by_id(db, draft.id)
-    assert now is not None
+        assert now is not None
+        await drafts_mirror.queue(db, now, previous_account=draft.account_id)
     return now
 
 
@@ -180,9 +180,9 @@ async def attach(store: Store, agent: Agent, draft_id: int, path: str) -> Draft:
     async with store.transaction() as db:
         await outgoing_sql.add_attachment(db, draft_id=draft.id, filename=name,
                                           content_type=content_type, data=data)
-        await drafts_mirror.queue(db, draft.id)
         now = await outgoing_sql.by_id(db, draft.id)
-    assert now is not None
+        assert now is not None
+        await drafts_mirror.queue(db, now)
     return now
 
 
@@ -207,16 +207,16 @@ async def detach(store: Store, agent: Agent, draft_id: int, index: int) -> Draft
     async with store.transaction() as db:
         if not await outgoing_sql.remove_attachment(db, draft_id=draft.id, idx=index):
             raise NotFoundError(f"draft {draft_id} has no attachment {index}")
-        await drafts_mirror.queue(db, draft.id)
         now = await outgoing_sql.by_id(db, draft.id)
-    assert now is not None
+        assert now is not None
+        await drafts_mirror.queue(db, now)
     return now
 
 
 async def discard(store: Store, agent: Agent, draft_id: int) -> None:
     draft = await _editable(store, agent, draft_id)
     async with store.transaction() as db:
-        await drafts_mirror.queue(db, draft.id)
+        await drafts_mirror.queue(db, draft)
         await outgoing_sql.delete_draft(db, draft.id)
 
 

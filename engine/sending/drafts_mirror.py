@@ -63,13 +63,11 @@ async def drafts_folder(db: Db, account_id: int) -> FolderState | None:
                  if f.role == "drafts" and f.present and f.selectable), None)
 
 
-async def queue(db: Db, draft_id: int, *, previous_account: int | None = None) -> None:
-    """Queue mirroring a draft that just changed, inside the caller's transaction, when
-    its account mirrors its writer's drafts; and, when it just left `previous_account`,
-    taking its copy out of that account's Drafts folder."""
-    draft = await outgoing_sql.by_id(db, draft_id)
-    if draft is None:
-        return
+async def queue(db: Db, draft: Draft, *, previous_account: int | None = None) -> None:
+    """Queue mirroring a draft that just changed (as the caller has it: its id, account,
+    writer and Message-ID), inside the caller's transaction, when its account mirrors its
+    writer's drafts; and, when it just left `previous_account`, taking its copy out of
+    that account's Drafts folder."""
     for account_id in sorted({draft.account_id, previous_account or draft.account_id}):
         account = await settings_sql.by_id(db, account_id)
         if account is not None and mirrors_for(account, draft.agent_id):

@@ -61,7 +61,7 @@ async def send(store: Store, agent: Agent, draft_id: int) -> Draft:
         if not await outgoing_sql.queue(db, draft_id=draft.id, raw=raw):
             raise InvalidInputError(f"draft {draft_id} can no longer change")
         await enqueue_send(db, draft, agent)
-        await drafts_mirror.queue(db, draft.id)
+        await drafts_mirror.queue(db, draft)
         await audit.record(
             db, agent_id=agent.id, action="message.send", target_kind="outgoing",
             target_id=draft.id, detail={"message_id": draft.message_id, "kind": draft.kind,
@@ -98,7 +98,7 @@ async def reopen(store: Store, agent: Agent, draft_id: int) -> Draft:
         if not await outgoing_sql.back_to_draft(db, draft.id):
             raise InvalidInputError(f"draft {draft_id} is {draft.state}; only a message "
                                     "that failed to send can be opened again")
-        await drafts_mirror.queue(db, draft.id)
+        await drafts_mirror.queue(db, draft)
         now = await outgoing_sql.by_id(db, draft.id)
     assert now is not None
     return now

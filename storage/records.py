@@ -167,6 +167,12 @@ class AccountSettings:
     # Server fields this (personal) account leaves empty and takes from the IMAP
     # defaults: "imap_host", "imap_port", "imap_security", "ca_file".
     inherited: tuple[str, ...] = ()
+    # OAuth2: the provider it logs in through (None: a password), whom the token was
+    # issued to, and when the stored access token expires (UTC ISO).
+    oauth_provider: str | None = None
+    oauth_user: str | None = None
+    oauth_expires_at: str | None = None
+    has_token: bool = False
 
 
 @dataclass(frozen=True)

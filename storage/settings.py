@@ -16,6 +16,8 @@ from storage.records import AccountSettings
 _SELECT = """
 SELECT a.*, EXISTS (SELECT 1 FROM account_secrets AS s
                      WHERE s.account_id = a.id AND s.purpose = 'imap_password') AS has_password,
+       EXISTS (SELECT 1 FROM account_secrets AS s
+                WHERE s.account_id = a.id AND s.purpose = 'oauth_refresh_token') AS has_token,
        d.host AS default_host, d.port AS default_port, d.security AS default_security,
        d.ca_file AS default_ca_file
   FROM accounts AS a
@@ -61,6 +63,10 @@ def _settings(row: sqlite3.Row) -> AccountSettings:
         has_password=bool(row["has_password"]),
         mirror_drafts=bool(row["mirror_drafts"]),
         inherited=server.inherited,
+        oauth_provider=row["oauth_provider"],
+        oauth_user=row["oauth_user"],
+        oauth_expires_at=row["oauth_expires_at"],
+        has_token=bool(row["has_token"]),
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from engine.credentials import BearerToken, Credential
 from engine.errors import ImapAuthError, ImapConnectError, ImapError, InvalidInputError
 from engine.sanitize import sanitize_line
 from engine.tls import client_context
@@ -196,6 +197,39 @@ def _shutdown_quietly(client: IMAPClient | None) -> None:
         client.shutdown()
 
 
+def _password_login(client: IMAPClient, s: ImapSettings, password: str) -> None:
+    try:
+        client.login(s.username, password)
+    except LoginError as exc:
+        raise ImapAuthError(
+            f"{s.address} refused the password for {s.username} "
+            f"({_server_text(exc, password)}); check it with frontdesk account test"
+        ) from None  # the chained error would carry nothing more, and never the password
+
+
+def _bearer_login(client: IMAPClient, s: ImapSettings, bearer: BearerToken) -> None:
+    """OAUTHBEARER (RFC 7628) where offered, else XOAUTH2, for the mailbox `s.username`
+    with a token issued to `bearer.user` (the same, or a delegate of a shared mailbox)."""
+    try:
+        if client.has_capability("AUTH=OAUTHBEARER"):
+            client.oauthbearer_login(s.username, bearer.token)
+        elif client.has_capability("AUTH=XOAUTH2"):
+            client.oauth2_login(s.username, bearer.token)
+        else:
+            raise ImapAuthError(
+                f"{s.address} offers no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): "
+                "check the host, or log in with a password"
+            )
+    except (LoginError, imaplib.IMAP4.error) as exc:
+        if isinstance(exc, imaplib.IMAP4.abort):
+            raise
+        raise ImapAuthError(
+            f"{s.address} refused the OAuth2 token for {s.username} "
+            f"({_server_text(exc, bearer.token)}); sign in again with "
+            f"frontdesk account reconnect {bearer.account or 'NAME'}"
+        ) from None
+
+
 # -- the connection --------------------------------------------------------------------------
 
 
@@ -251,12 +285,13 @@ class ImapConnection:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def open(self, password: str) -> None:
-        """Connect, secure, log in and read the capabilities.
+    async def open(self, credential: Credential) -> None:
+        """Connect, secure, log in (a password, or an OAuth2 bearer token by OAUTHBEARER
+        or XOAUTH2) and read the capabilities.
 
         Raises ImapConnectError when the server cannot be reached or TLS fails (worth
         retrying later) and ImapAuthError when the credentials are refused (not worth
-        retrying until they change). The password is never stored, logged or quoted.
+        retrying until they change). The secret is never stored, logged or quoted.
         """
         if self._opened or self._closed:
             raise ImapError(f"{self!r} cannot be opened twice")
@@ -266,7 +301,7 @@ class ImapConnection:
         )
         self._thread.start()
         try:
-            self._capabilities = await self._submit(partial(self._connect, password))
+            self._capabilities = await self._submit(partial(self._connect, credential))
         except BaseException:
             # Also on cancellation: the thread finishes connecting, then drops the socket.
             self._closed = True
@@ -363,7 +398,7 @@ class ImapConnection:
 
     # -- in the worker thread -----------------------------------------------------------------
 
-    def _connect(self, password: str) -> frozenset[str]:
+    def _connect(self, credential: Credential) -> frozenset[str]:
         s = self.settings
         try:
             context = _ssl_context(s) if s.security != "none" else None
@@ -391,13 +426,10 @@ class ImapConnection:
                     f"{s.address} refuses to log in over an unencrypted connection: "
                     "use --security starttls or ssl"
                 )
-            try:
-                client.login(s.username, password)
-            except LoginError as exc:
-                raise ImapAuthError(
-                    f"{s.address} refused the password for {s.username} "
-                    f"({_server_text(exc, password)}); check it with frontdesk account test"
-                ) from None  # the chained error would carry nothing more, and never the password
+            if isinstance(credential, BearerToken):
+                _bearer_login(client, s, credential)
+            else:
+                _password_login(client, s, credential)
             return frozenset(
                 (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper()
                 for c in client.capabilities()

@@ -10,6 +10,7 @@ from typing import Any
 
 from imapclient import IMAPClient
 
+from engine.credentials import Credential
 from engine.imap.connection import ImapConnection, ImapSettings
 from engine.imap.roles import RemoteFolder, assign_roles
 
@@ -91,11 +92,11 @@ class ConnectionReport:
     seconds: float  # connect, login and listing
 
 
-async def test_connection(settings: ImapSettings, password: str) -> ConnectionReport:
+async def test_connection(settings: ImapSettings, credential: Credential) -> ConnectionReport:
     """Open a connection, list the folders, close; raise ImapConnectError/ImapAuthError."""
     started = time.monotonic()
     async with ImapConnection(settings, name="account-test") as conn:
-        await conn.open(password)
+        await conn.open(credential)
         folders = await list_folders(conn)
         capabilities = tuple(sorted(conn.capabilities))
         seconds = time.monotonic() - started

@@ -19,6 +19,12 @@ from dataclasses import dataclass
 
 from engine.errors import InvalidInputError
 from engine.sanitize import sanitize_line
+from engine.sasl import (
+    OAUTHBEARER_ERROR_ACK,
+    XOAUTH2_ERROR_ACK,
+    oauthbearer_response,
+    xoauth2_response,
+)
 from engine.smtp.errors import (
     Refusal,
     SmtpAuthError,
@@ -38,6 +44,8 @@ log = logging.getLogger(__name__)
 _QUIT_TIMEOUT = 5.0
 # Server text quoted in an error message: enough for a reason, not a page of junk.
 _MAX_SERVER_TEXT = 200
+# The longest command line a server must accept, CRLF included (RFC 5321 4.5.3.1.4).
+_MAX_COMMAND_LINE = 512
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _ADDRESS_FORBIDDEN = re.compile(r"[\r\n\x00]")
 # SSL errors that mean the peer went away mid-handshake, not that TLS itself is wrong.
@@ -98,7 +106,7 @@ def check(settings: SmtpSettings) -> list[str]:
 def _session(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
     """A connected, secured, greeted and logged-in session; every failure inside the
     block becomes an SmtpError. Closed on the way out (QUIT only after success)."""
-    if settings.auth and not (settings.username and settings.password):
+    if settings.auth and not (settings.username and (settings.password or settings.bearer)):
         raise SmtpConfigError(
             f"authentication is on for {settings.address} but no username or password is "
             "set: set them with `frontdesk account smtp NAME ...`, or turn authentication off",
@@ -146,8 +154,6 @@ def _secure_and_login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
 
 
 def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
-    # smtplib's login() encodes credentials as ASCII; PLAIN and LOGIN are UTF-8 in
-    # practice (RFC 4616), so non-ASCII passwords need this small implementation.
     if not smtp.has_extn("auth"):
         hint = (
             "use --security starttls or ssl (many servers offer AUTH only over TLS)"
@@ -156,6 +162,37 @@ def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
         )
         raise _config(settings, f"{settings.address} does not offer AUTH: {hint}")
     offered = smtp.esmtp_features["auth"].upper().split()
+    if settings.bearer is not None:
+        code, reply = _bearer_auth(smtp, settings, offered)
+        secret = "OAuth2 token"
+    else:
+        code, reply = _password_auth(smtp, settings, offered)
+        secret = "password"
+    if code in (235, 503):  # 503: already authenticated
+        return
+    text = _reply(code, reply, settings)
+    if 400 <= code < 500:
+        raise _temporary(
+            settings,
+            f"{settings.address} could not check the {secret} now ({text}): try again later",
+        )
+    if code == 538:
+        raise _config(
+            settings,
+            f"{settings.address} accepts a {secret} only over TLS ({text}): use --security "
+            "starttls or ssl",
+        )
+    raise SmtpAuthError(host=settings.host, port=settings.port, reply=text,
+                        token=settings.bearer is not None,
+                        account=settings.bearer.account if settings.bearer else None)
+
+
+def _password_auth(
+    smtp: smtplib.SMTP, settings: SmtpSettings, offered: list[str]
+) -> tuple[int, bytes]:
+    """AUTH PLAIN or LOGIN; the server's final reply."""
+    # smtplib's login() encodes credentials as ASCII; PLAIN and LOGIN are UTF-8 in
+    # practice (RFC 4616), so non-ASCII passwords need this small implementation.
     user = settings.username.encode("utf-8")
     password = (settings.password or "").encode("utf-8")
     if "PLAIN" in offered:
@@ -174,21 +211,43 @@ def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
             f"(AUTH {' '.join(offered) or 'with no mechanism'}; PLAIN or LOGIN needed): "
             "ask the server's administrator which login to use",
         )
-    if code in (235, 503):  # 503: already authenticated
-        return
-    text = _reply(code, reply, settings)
-    if 400 <= code < 500:
-        raise _temporary(
-            settings,
-            f"{settings.address} could not check the password now ({text}): try again later",
-        )
-    if code == 538:
-        raise _config(
-            settings,
-            f"{settings.address} accepts a password only over TLS ({text}): use --security "
-            "starttls or ssl",
-        )
-    raise SmtpAuthError(host=settings.host, port=settings.port, reply=text)
+    return code, reply
+
+
+def _bearer_auth(
+    smtp: smtplib.SMTP, settings: SmtpSettings, offered: list[str]
+) -> tuple[int, bytes]:
+    """AUTH XOAUTH2, or OAUTHBEARER when only that is offered; the server's final reply."""
+    mechanism, response, ack = _bearer_mechanism(settings, offered)
+    initial = f"{mechanism} {_b64(response)}"
+    if len(f"AUTH {initial}\r\n") <= _MAX_COMMAND_LINE:
+        code, reply = smtp.docmd("AUTH", initial)
+    else:  # too long for a command line (RFC 4954 4): answer an empty challenge instead
+        code, reply = smtp.docmd("AUTH", mechanism)
+        if code == 334:
+            code, reply = smtp.docmd(_b64(response))
+    if code == 334:  # a refusal's details come as a challenge; the answer ends the exchange
+        code, reply = smtp.docmd(_b64(ack))
+    return code, reply
+
+
+def _bearer_mechanism(settings: SmtpSettings, offered: list[str]) -> tuple[str, bytes, bytes]:
+    """(mechanism, initial response, answer to an error challenge) for the bearer login."""
+    assert settings.bearer is not None
+    user, token = settings.username, settings.bearer.token
+    try:
+        if "XOAUTH2" in offered:
+            return "XOAUTH2", xoauth2_response(user, token), XOAUTH2_ERROR_ACK
+        if "OAUTHBEARER" in offered:
+            return "OAUTHBEARER", oauthbearer_response(user, token), OAUTHBEARER_ERROR_ACK
+    except InvalidInputError as exc:
+        raise _config(settings, str(exc)) from None
+    raise _config(
+        settings,
+        f"{settings.address} offers no OAuth2 login (AUTH "
+        f"{' '.join(offered) or 'with no mechanism'}; XOAUTH2 or OAUTHBEARER needed): "
+        "log in with a password, or check the host",
+    )
 
 
 def _transfer(
@@ -294,8 +353,9 @@ def _ssl_context(settings: SmtpSettings) -> ssl.SSLContext:
 def _server_text(reply: bytes | str, settings: SmtpSettings) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     text = sanitize_line(text)
-    if settings.password:
-        text = text.replace(settings.password, "***")  # servers do not echo it; be sure anyway
+    for secret in (settings.password, settings.bearer and settings.bearer.token):
+        if secret:
+            text = text.replace(secret, "***")  # servers do not echo it; be sure anyway
     if len(text) > _MAX_SERVER_TEXT:
         text = text[: _MAX_SERVER_TEXT - 1] + "…"
     return text

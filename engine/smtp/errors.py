@@ -82,13 +82,18 @@ class SmtpAuthError(SmtpError):
 
     permanent = True
 
-    def __init__(self, *, host: str, port: int, reply: str, account: str | None = None) -> None:
+    def __init__(self, *, host: str, port: int, reply: str, account: str | None = None,
+                 token: bool = False) -> None:
         self.reply = reply
         self.account = account
+        self.token = token  # an OAuth2 token was refused, not a password
         super().__init__(self._render(host), host=host, port=port)
 
     def _render(self, host: str) -> str:
         name = self.account or "NAME"
+        if self.token:
+            return (f"the SMTP server refused the OAuth2 token for {host} ({self.reply}): "
+                    f"sign in again with `frontdesk account reconnect {name}`")
         return (
             f"the SMTP server refused the username or password for {host} ({self.reply}): "
             f"check them with `frontdesk account smtp {name} ...`"

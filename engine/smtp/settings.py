@@ -1,9 +1,10 @@
-"""Where and how to send mail: one SMTP server's settings, password included."""
+"""Where and how to send mail: one SMTP server's settings, password or token included."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.credentials import BearerToken
 from engine.errors import InvalidInputError
 from engine.secrets import mask
 
@@ -27,7 +28,9 @@ class SmtpSettings:
 
     The password is already resolved (decrypted, or read from the account's password
     command) by whoever builds this; ``repr`` masks it, so a settings object can appear
-    in a log line or a traceback without giving it away.
+    in a log line or a traceback without giving it away. With ``bearer`` set, the login
+    is by OAuth2 (XOAUTH2 or OAUTHBEARER) as ``username`` instead of by password; its
+    ``repr`` masks the token too.
     """
 
     host: str
@@ -39,6 +42,7 @@ class SmtpSettings:
     ca_file: str | None = None  # PEM bundle to trust instead of the system store
     verify_cert: bool = True
     timeout: float = 30.0  # socket timeout, seconds
+    bearer: BearerToken | None = None  # an OAuth2 access token, used instead of the password
 
     def __post_init__(self) -> None:
         default_port(self.security)  # validates
@@ -60,5 +64,6 @@ class SmtpSettings:
             f"SmtpSettings(host={self.host!r}, port={self.port!r}, "
             f"security={self.security!r}, auth={self.auth!r}, username={self.username!r}, "
             f"password={password!r}, ca_file={self.ca_file!r}, "
-            f"verify_cert={self.verify_cert!r}, timeout={self.timeout!r})"
+            f"verify_cert={self.verify_cert!r}, timeout={self.timeout!r}, "
+            f"bearer={self.bearer!r})"
         )

@@ -7,6 +7,7 @@ its pitfalls are in /work/shared/TESTING.md.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import grp
@@ -71,6 +72,35 @@ class Share:
 
 
 DEFAULT_SHARES = (Share(owner="support@example.com", grantee="alice@example.com"),)
+
+
+@dataclass(frozen=True, repr=False)
+class OAuthValidation:
+    """Let the server accept OAuth2 bearer tokens, validated offline.
+
+    Tokens are HS256 JWTs signed with *key* (tests.servers.jwt_tokens.TokenSigner),
+    issued by *issuer* to *client_id* (their ``azp``), naming the user in ``email``.
+    *mechanisms* are the SASL mechanisms offered for them: "xoauth2", "oauthbearer".
+    """
+
+    issuer: str
+    client_id: str
+    key: bytes
+    mechanisms: tuple[str, ...] = ("xoauth2", "oauthbearer")
+
+    def __post_init__(self) -> None:
+        unknown = set(self.mechanisms) - {"xoauth2", "oauthbearer"}
+        if unknown or not self.mechanisms:
+            raise ValueError(f"OAuth mechanisms must be xoauth2 and/or oauthbearer: {unknown}")
+        for text in (self.issuer, self.client_id):
+            if not text or any(c in text for c in " \t\r\n#\"'"):
+                raise ValueError(f"unusable in oauth2.conf.ext: {text!r}")
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuthValidation(issuer={self.issuer!r}, client_id={self.client_id!r}, "
+            f"key=<{len(self.key)} bytes>, mechanisms={self.mechanisms!r})"
+        )
 
 
 def default_users(addresses: Iterable[str] = DEFAULT_ADDRESSES) -> dict[str, str]:
@@ -281,6 +311,7 @@ def start_dovecot(
     *,
     shares: Sequence[Share] = DEFAULT_SHARES,
     submission_relay: tuple[str, int] | None = None,
+    oauth: OAuthValidation | None = None,
     ready_timeout: float = 10.0,
     binary: Path = DOVECOT_BIN,
 ) -> DovecotServer:
@@ -289,6 +320,8 @@ def start_dovecot(
     *users* maps address -> password (default: alice, bob, support with random
     passwords). *shares* are granted by the owners via SETACL after start. With
     *submission_relay* = (host, port) a submission service relaying there is started too.
+    With *oauth* the users may also log in (IMAP and submission) with bearer tokens it
+    validates; passwords keep working.
     """
     users = dict(default_users() if users is None else users)
     for address, password in users.items():
@@ -305,7 +338,7 @@ def start_dovecot(
     # Free ports are picked by binding port 0 and releasing; another process can grab one
     # before Dovecot binds it, so retry with fresh ports when that happens.
     for _attempt in range(3):
-        server = _launch(users, shares, submission_relay, binary)
+        server = _launch(users, shares, submission_relay, oauth, binary)
         try:
             _wait_ready(server, ready_timeout)
         except RuntimeError as exc:
@@ -329,6 +362,7 @@ def _launch(
     users: dict[str, str],
     shares: Sequence[Share],
     submission_relay: tuple[str, int] | None,
+    oauth: OAuthValidation | None,
     binary: Path,
 ) -> DovecotServer:
     # Not pytest's tmp_path: as root it is 0700 and uid nobody could not reach the homes.
@@ -345,6 +379,8 @@ def _launch(
         users_file = root / "users"
         users_file.write_text("".join(f"{a}:{{PLAIN}}{p}::::::\n" for a, p in users.items()))
         users_file.chmod(0o600)
+        if oauth is not None:
+            _write_oauth_files(root, oauth)
 
         ports = free_ports(3 if submission_relay else 2)
         port, ssl_port = ports[0], ports[1]
@@ -359,6 +395,7 @@ def _launch(
                 ssl_port=ssl_port,
                 submission_port=submission_port,
                 submission_relay=submission_relay,
+                oauth=oauth,
                 identity=identity,
             )
         )
@@ -521,6 +558,7 @@ def _render_config(
     ssl_port: int,
     submission_port: int | None,
     submission_relay: tuple[str, int] | None,
+    oauth: OAuthValidation | None,
     identity: _Identity,
 ) -> str:
     special = "".join(
@@ -528,6 +566,9 @@ def _render_config(
         for name, flag in SPECIAL_USE.items()
     )
     protocols = "imap submission" if submission_relay else "imap"
+    oauth_mechs = " ".join(oauth.mechanisms) if oauth is not None else ""
+    mechanisms = f"plain login {oauth_mechs}".strip()
+    oauth_passdb = _oauth_passdb(root, oauth_mechs) if oauth is not None else ""
     submission = ""
     if submission_relay and submission_port:
         relay_host, relay_port = submission_relay
@@ -559,7 +600,7 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 # Failed logins must fail at once: no 2 s base delay (the anvil penalty is off below).
 auth_failure_delay = 0
 # Tests open many parallel sessions per user; the default limit is 10.
@@ -582,13 +623,13 @@ passdb {{
   args = scheme=PLAIN username_format=%u {root}/users
   result_failure = continue
 }}
-# Dovecot 2.3.19 still queues every failed login for its 500 ms flush timer with
+{oauth_passdb}# Dovecot 2.3.19 still queues every failed login for its 500 ms flush timer with
 # auth_failure_delay = 0; only a "nodelay" extra field skips the queue, and a failing
 # passdb's fields are rolled back. So failures fall through to this passdb: it
 # "succeeds" only to attach nodelay, and return-fail turns that into a refusal.
 passdb {{
   driver = static
-  mechanisms = plain login
+  mechanisms = {mechanisms}
   args = nopassword=yes nodelay=yes
   result_success = return-fail
 }}
@@ -626,6 +667,40 @@ service imap-login {{
   }}
 }}
 {submission}"""
+
+
+def _oauth_passdb(root: Path, mechanisms: str) -> str:
+    """The passdb that validates bearer tokens; a refused token falls through to the
+    nodelay passdb like a wrong password."""
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = {mechanisms}
+  args = {root}/oauth2.conf.ext
+  result_failure = continue
+  result_internalfail = continue
+}}
+"""
+
+
+def _write_oauth_files(root: Path, oauth: OAuthValidation) -> None:
+    """oauth2.conf.ext and the HS256 key, where Dovecot looks it up for a token:
+    keys/<azp>/<alg>/<kid>, with "default" for a token without kid."""
+    (root / "oauth2.conf.ext").write_text(
+        "introspection_mode = local\n"
+        f"local_validation_key_dict = fs:posix:prefix={root}/keys/\n"
+        "username_attribute = email\n"
+        f"issuers = {oauth.issuer}\n"
+        f"client_id = {oauth.client_id}\n"
+    )
+    key_file = root / "keys" / _key_path_part(oauth.client_id) / "HS256" / "default"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_bytes(base64.b64encode(oauth.key))
+    key_file.chmod(0o600)
+
+
+def _key_path_part(azp: str) -> str:
+    """*azp* as Dovecot 2.3.19 escapes it in the key lookup path ('.' stays)."""
+    return azp.replace("%", "%25").replace("/", "%2f")
 
 
 def _close_quietly(client: IMAPClient) -> None:

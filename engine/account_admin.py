@@ -6,18 +6,22 @@ import asyncio
 from dataclasses import replace
 
 from engine.access import manageable_account, visible_accounts
-from engine.accounts import AccountSpec, imap_settings, password_for, save_password, validate
+from engine.accounts import AccountSpec, imap_settings, save_password, validate
 from engine.errors import AccessDeniedError, InvalidInputError
-from engine.imap.connection import ImapConnection
 from engine.imap.folders import ConnectionReport, list_folders, test_connection
 from engine.imap.roles import ROLES
+from engine.logins import credential_for, open_imap
+from engine.oauth.config import PRESETS
+from engine.oauth.registry import config_for
 from storage import Store, agents, audit
 from storage import access as access_sql
 from storage import folder_state as folder_sql
 from storage import imap_defaults as defaults_sql
+from storage import oauth as oauth_sql
 from storage import settings as settings_sql
+from storage import smtp as smtp_sql
 from storage.folder_state import DiscoveredFolder
-from storage.records import AccountSettings, Agent, FolderState
+from storage.records import AccountSettings, Agent, FolderState, SmtpConfig
 
 DEFAULT_CHECK_MINUTES = 5
 
@@ -31,7 +35,13 @@ async def add_account(
     it can be tested before it is shared. Server fields a personal account leaves empty
     are read from the IMAP defaults whenever the account is used."""
     await asyncio.to_thread(validate, spec)  # it stats --ca-file
-    if password is None and not spec.password_command:
+    if spec.oauth:
+        if password is not None:
+            raise InvalidInputError("--oauth signs in with a token: give no password")
+        await config_for(store, spec.oauth)  # registered, or say how to register
+        if not spec.imap_host.strip():
+            spec = _with_preset(spec)
+    elif password is None and not spec.password_command:
         raise InvalidInputError("give a password (--password-stdin) or --password-command")
     if password is not None and spec.password_command:
         raise InvalidInputError("give either a password or --password-command, not both")
@@ -76,15 +86,39 @@ async def add_account(
         if spec.shared:
             await access_sql.grant_agent(db, account_id=account_id, agent_id=creator.id,
                                          can_act=True, granted_by=creator.id)
+        if spec.oauth:
+            await oauth_sql.set_account_provider(db, account_id, spec.oauth)
+            if host == PRESETS[spec.oauth].imap_host:
+                await smtp_sql.set_account(db, account_id, _preset_smtp(account_id, spec.oauth))
         await audit.record(db, agent_id=creator.id, action="account.add",
                            target_kind="account", target_id=account_id,
                            detail={"name": spec.name, "email": spec.email, "host": host,
-                                   "kind": "shared" if spec.shared else "personal"})
+                                   "kind": "shared" if spec.shared else "personal",
+                                   "oauth": spec.oauth})
     if password is not None:
         await save_password(store, account_id, password)
     added = await settings_sql.by_id(store.reader, account_id)
     assert added is not None
     return added
+
+
+def _with_preset(spec: AccountSpec) -> AccountSpec:
+    """An OAuth2 account naming no server: its provider's."""
+    assert spec.oauth is not None
+    preset = PRESETS[spec.oauth]
+    return replace(spec, imap_host=preset.imap_host, imap_port=preset.imap_port,
+                   security="ssl")
+
+
+def _preset_smtp(account_id: int, provider: str) -> SmtpConfig:
+    """The provider's SMTP, logging in with the account's token; the provider files
+    sent mail in Sent itself."""
+    preset = PRESETS[provider]
+    return SmtpConfig(account_id=account_id, host=preset.smtp_host, port=preset.smtp_port,
+                      security=preset.smtp_security, auth=True, username=None,
+                      password_command=None, ca_file=None, verify_cert=True,
+                      use_system=False, reply_to="", server_saves_sent=True,
+                      has_password=False)
 
 
 async def _check_may_add(store: Store, creator: Agent, spec: AccountSpec) -> None:
@@ -147,7 +181,7 @@ async def managed_accounts(store: Store, agent_id: int) -> list[AccountSettings]
 async def check_account(store: Store, agent_id: int, name: str) -> ConnectionReport:
     """Connect, log in, list capabilities and folders with their roles."""
     account = await manageable_account(store, agent_id, name)
-    return await test_connection(imap_settings(account), await password_for(store, account))
+    return await test_connection(imap_settings(account), await credential_for(store, account))
 
 
 async def account_folders(
@@ -157,9 +191,8 @@ async def account_folders(
     is read first."""
     account = await manageable_account(store, agent_id, name)
     if refresh:
-        conn = ImapConnection(imap_settings(account), name=f"folders-{account.name}")
+        conn = await open_imap(store, account, name=f"folders-{account.name}")
         try:
-            await conn.open(await password_for(store, account))
             remote = await list_folders(conn)
         finally:
             await conn.close()

@@ -46,6 +46,7 @@ class AccountSpec:
     mark_read_on_import: bool = False
     write_read_status: bool = True
     shared: bool = False
+    oauth: str | None = None  # "microsoft" | "google": sign in with OAuth2, no password
 
 
 def parse_import(value: str) -> tuple[str, str | None]:
@@ -85,6 +86,10 @@ def validate(spec: AccountSpec) -> AccountSpec:
         raise InvalidInputError(f"--imap-port {spec.imap_port}: must be 1 to 65535")
     if spec.import_mode not in IMPORT_MODES:
         raise InvalidInputError(f"import mode {spec.import_mode!r} is not known")
+    if spec.oauth is not None and spec.oauth not in ("microsoft", "google"):
+        raise InvalidInputError(f"--oauth {spec.oauth!r}: choose microsoft or google")
+    if spec.oauth and spec.password_command:
+        raise InvalidInputError("--oauth signs in with a token: give no --password-command")
     if spec.check_every_minutes is not None and spec.check_every_minutes < 1:
         raise InvalidInputError("the check interval must be at least 1 minute")
     if spec.ca_file is not None and not Path(spec.ca_file).is_file():

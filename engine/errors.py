@@ -53,3 +53,12 @@ class ImapAuthError(ImapError):
 
 class SecretError(FrontdeskError):
     """A stored secret could not be read, or a password command failed."""
+
+
+class OAuthError(FrontdeskError):
+    """An OAuth2 sign-in or token refresh failed (the provider or the network said no)."""
+
+
+class OAuthReauthError(OAuthError):
+    """The provider no longer honours the account's token (revoked, expired, consent
+    withdrawn): someone must sign in again; retrying will not help."""

@@ -12,6 +12,7 @@ from engine.mime import Attachment
 from storage.audit import AuditEntry
 from storage.records import (
     Account,
+    AccountSettings,
     Agent,
     BlockEntry,
     Case,
@@ -27,6 +28,7 @@ from storage.templates import Signature, Template
 
 __all__ = [
     "Account",
+    "AccountSettings",
     "Agent",
     "Attachment",
     "AuditEntry",
@@ -250,3 +252,35 @@ class ImapDefaultsChange:
     ca_file: str | None = None
     check_every_minutes: int | None = None
     clear: bool = False
+
+
+@dataclass(frozen=True)
+class OAuthProviderChange:
+    """What `frontdesk oauth set PROVIDER` asks for. `client_secret`: None keeps the one
+    stored, "" removes it."""
+
+    provider: str
+    client_id: str
+    tenant: str | None = None
+    authority: str | None = None
+    auth_uri: str | None = None
+    token_uri: str | None = None
+    ca_file: str | None = None
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class SignInPrompt:
+    """What the person signing an account in must do. `kind` "device": open `url` and
+    type `code`; "browser": open `url`, sign in, and paste back the address the browser
+    ends on (or let it reach `redirect_uri` on this machine, through `ssh -L`)."""
+
+    id: str
+    account: str
+    provider: str
+    kind: str  # "device" | "browser"
+    url: str
+    code: str | None
+    message: str
+    redirect_uri: str | None
+    expires_at: str | None  # UTC ISO

@@ -63,15 +63,19 @@ from engine.models import (
     MessageRemoved,
     MessageSummary,
     MessageView,
+    OAuthProviderChange,
     RenderedTemplate,
     SenderCard,
     Signature,
+    SignInPrompt,
     SmtpChange,
     SmtpConfig,
     StoreInfo,
     Template,
     Timeline,
 )
+from engine.oauth import registry as oauth_registry
+from engine.oauth.sign_in import SignIns
 from engine.refusals import audits_refusals
 from engine.search.scope import build_filter, visible
 from engine.sending import config as sending_config
@@ -88,6 +92,7 @@ from storage import listing as listing_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
 from storage.imap_defaults import ImapDefaults
+from storage.oauth import ProviderRow
 from storage.records import AccountSettings, FolderState, MessageHeaders
 
 DEMO_META_KEY = "demo"
@@ -374,6 +379,21 @@ class Service(Protocol):
     async def set_imap_defaults(self, agent: Agent,
                                 change: ImapDefaultsChange) -> ImapDefaults: ...
 
+    async def oauth_providers(self, agent: Agent) -> list[ProviderRow]: ...
+
+    async def set_oauth_provider(self, agent: Agent,
+                                 change: OAuthProviderChange) -> ProviderRow: ...
+
+    async def remove_oauth_provider(self, agent: Agent, provider: str) -> None: ...
+
+    async def begin_sign_in(self, agent: Agent, name: str) -> SignInPrompt: ...
+
+    async def finish_sign_in(self, agent: Agent, prompt_id: str) -> AccountSettings: ...
+
+    async def paste_sign_in(self, agent: Agent, prompt_id: str, address: str) -> None: ...
+
+    async def cancel_sign_in(self, agent: Agent, prompt_id: str) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -384,6 +404,7 @@ class LocalService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._sign_ins = SignIns(store)
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> LocalService:
@@ -395,6 +416,7 @@ class LocalService:
         return cls(store)
 
     async def close(self) -> None:
+        self._sign_ins.cancel_all()
         await self.store.close()
 
     async def login(self, agent_name: str | None = None) -> Agent:
@@ -970,6 +992,36 @@ class LocalService:
                                 change: ImapDefaultsChange) -> ImapDefaults:
         """Change the IMAP defaults (admins); accounts that left a field empty follow."""
         return await imap_defaults.change(self.store, agent.id, change)
+
+    async def oauth_providers(self, agent: Agent) -> list[ProviderRow]:
+        """The OAuth2 client registrations (no secrets)."""
+        return await oauth_registry.providers(self.store, agent.id)
+
+    async def set_oauth_provider(self, agent: Agent,
+                                 change: OAuthProviderChange) -> ProviderRow:
+        """Register (or change) a provider's OAuth2 client; admins."""
+        return await oauth_registry.set_provider(self.store, agent.id, change)
+
+    async def remove_oauth_provider(self, agent: Agent, provider: str) -> None:
+        """Remove a provider's registration; admins, once no account uses it."""
+        await oauth_registry.remove_provider(self.store, agent.id, provider)
+
+    async def begin_sign_in(self, agent: Agent, name: str) -> SignInPrompt:
+        """Start signing an OAuth2 account in (whoever configures the account)."""
+        account = await manageable_account(self.store, agent.id, name)
+        return await self._sign_ins.begin(agent.id, account)
+
+    async def finish_sign_in(self, agent: Agent, prompt_id: str) -> AccountSettings:
+        """Wait for the sign-in the agent began; the account then syncs again."""
+        return await self._sign_ins.finish(agent.id, prompt_id)
+
+    async def paste_sign_in(self, agent: Agent, prompt_id: str, address: str) -> None:
+        """The address the browser ended on, for a browser sign-in being waited for."""
+        self._sign_ins.paste(agent.id, prompt_id, address)
+
+    async def cancel_sign_in(self, agent: Agent, prompt_id: str) -> None:
+        """Give up a sign-in the agent began."""
+        self._sign_ins.cancel(agent.id, prompt_id)
 
     async def _folder_access(self, agent: Agent, folder_id: int) -> frozenset[int]:
         visible = await visible_accounts(self.store, agent.id)

@@ -35,6 +35,12 @@ class AccountHealth:
     jobs_pending: int
     jobs_failed: int
     folders: tuple[FolderHealth, ...]
+    # OAuth2 accounts: the provider, whom the token is for, when the access token
+    # expires (it is renewed before then), and whether someone must sign in again.
+    oauth_provider: str | None = None
+    oauth_user: str | None = None
+    token_expires_at: str | None = None
+    needs_sign_in: bool = False
 
     @property
     def healthy(self) -> bool:
@@ -66,4 +72,8 @@ async def account_health(
         messages=sum(f.messages for f in folders), unread=sum(f.unread for f in folders),
         jobs_pending=jobs.get("pending", 0) + jobs.get("running", 0),
         jobs_failed=jobs.get("failed", 0), folders=folders,
+        oauth_provider=account.oauth_provider, oauth_user=account.oauth_user,
+        token_expires_at=account.oauth_expires_at,
+        needs_sign_in=bool(account.oauth_provider) and (
+            account.auth_failed or not account.has_token),
     )

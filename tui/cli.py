@@ -30,6 +30,7 @@ from tui.commands import (
     imap,
     leads,
     mail,
+    oauth,
     outbox,
     smtp,
     sync,
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.register(commands, common)
     smtp.register(commands, common)
     imap.register(commands, common)
+    oauth.register(commands, common)
     mail.register(commands, common)
     outbox.register(commands, common)
     cases.register(commands, common)
@@ -154,6 +156,7 @@ HEADLESS: dict[str, Command] = {
     "sync": sync.run_sync,
     "smtp": smtp.run,
     "imap": imap.run,
+    "oauth": oauth.run,
     "status": sync.run_status,
     "list": mail.run_list,
     "show": mail.run_show,

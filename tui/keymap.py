@@ -88,6 +88,8 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("sender.blocks", "", "Block list: review and unblock", action="screen.blocks"),
     KeySpec("case.list", "", "Cases: close, reopen, set priority, assign",
             action="screen.cases"),
+    KeySpec("account.list", "", "Accounts: sync health and sign-in",
+            action="screen.accounts"),
 )
 
 SPECS: dict[str, KeySpec] = {spec.id: spec for spec in KEY_TABLE}

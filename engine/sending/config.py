@@ -9,6 +9,7 @@ from dataclasses import replace
 from engine.access import manageable_account, require_act
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError, SecretError
 from engine.models import Agent, SmtpChange
+from engine.oauth.tokens import bearer_for
 from engine.secrets import SecretBox, key_path_for, run_password_command
 from engine.smtp.settings import SmtpSettings, default_port
 from storage import Store, audit
@@ -127,6 +128,8 @@ async def sending_settings(store: Store, account_id: int) -> SmtpSettings:
         raise InvalidInputError(
             f"account {account.name!r} has no SMTP server to send with: set one with {how}")
     password = None
+    bearer = None
+    username = config.username or account.email
     if config.auth:
         if config.password_command:
             password = await asyncio.to_thread(run_password_command, config.password_command)
@@ -134,15 +137,19 @@ async def sending_settings(store: Store, account_id: int) -> SmtpSettings:
             box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path),
                                           create=False)
             password = box.decrypt(secret, context=context)
+        elif account.oauth_provider and not config.use_system:
+            # The account's own token: for a delegate of a shared mailbox, SMTP logs in
+            # as the delegate and the mail still goes out From the shared address.
+            bearer = await bearer_for(store, account)
+            username = config.username or bearer.user
         else:
             raise SecretError(
                 f"account {account.name!r} has no SMTP password: set one with {how} "
                 "--password-stdin")
     return SmtpSettings(
         host=config.host, port=config.port or default_port(config.security),
-        security=config.security, auth=config.auth,
-        username=config.username or account.email, password=password,
-        ca_file=config.ca_file, verify_cert=config.verify_cert,
+        security=config.security, auth=config.auth, username=username, password=password,
+        bearer=bearer, ca_file=config.ca_file, verify_cert=config.verify_cert,
     )
 
 

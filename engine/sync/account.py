@@ -7,11 +7,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from engine.accounts import imap_settings, password_for
-from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapError
+from engine.errors import (
+    FrontdeskError,
+    ImapAuthError,
+    ImapConnectError,
+    ImapError,
+    OAuthReauthError,
+)
 from engine.imap.connection import ImapConnection
 from engine.imap.folders import list_folders
 from engine.jobs.executor import run_due_jobs
+from engine.logins import open_imap
 from engine.sending.delivery import send_due
 from engine.sync import imap_ops as ops
 from engine.sync.cpu import CpuPool
@@ -52,10 +58,10 @@ async def sync_account(
     progress(SyncEvent("account", account=account.name))
     # The outbox first: sending does not wait for the IMAP server (and goes on without it).
     result.sent = await send_due(store, account.id)
-    conn = ImapConnection(imap_settings(account), name=f"sync-{account.name}")
+    conn: ImapConnection | None = None
     headers_reported = False
     try:
-        await conn.open(await password_for(store, account))
+        conn = await open_imap(store, account, name=f"sync-{account.name}")
         enabled = {e.upper() for e in await conn.call(ops.enable_extensions)}
         condstore = conn.has("CONDSTORE")
         qresync = "QRESYNC" in enabled
@@ -82,14 +88,15 @@ async def sync_account(
             result.folders[syncer.folder.name] = syncer.result
         async with store.transaction() as db:
             await settings_sql.record_success(db, account.id)
-    except ImapAuthError as exc:
+    except (ImapAuthError, OAuthReauthError) as exc:
         result.error, result.auth_failed = str(exc), True
     except (ImapConnectError, ImapError, FrontdeskError) as exc:
         result.error = str(exc)
     finally:
         if on_headers and not headers_reported:
             on_headers()
-        await conn.close()
+        if conn is not None:
+            await conn.close()
     if result.error is not None:
         async with store.transaction() as db:
             await settings_sql.record_error(db, account.id, result.error,

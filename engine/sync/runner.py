@@ -9,10 +9,16 @@ import random
 import threading
 from collections.abc import Sequence
 
-from engine.accounts import imap_settings, password_for
-from engine.errors import FrontdeskError, ImapAuthError, ImapConnectError, ImapError
+from engine.errors import (
+    FrontdeskError,
+    ImapAuthError,
+    ImapConnectError,
+    ImapError,
+    OAuthReauthError,
+)
 from engine.imap.connection import ImapConnection
 from engine.imap.idle import idle_once
+from engine.logins import open_imap
 from engine.sync.account import AccountResult, sync_account
 from engine.sync.cpu import CpuPool
 from engine.sync.progress import Progress, SyncEvent
@@ -24,6 +30,8 @@ from storage.records import AccountSettings
 # RFC 2177: servers may drop a client idle for 30 minutes; re-issue well before.
 IDLE_REISSUE_SECONDS = 25 * 60
 MAX_BACKOFF_SECONDS = 300.0
+# How often an account whose login was refused looks whether it got new credentials.
+CREDENTIALS_CHECK_SECONDS = 30.0
 
 
 def backoff(failures: int) -> float:
@@ -102,9 +110,12 @@ async def _account_loop(
             current = await settings_sql.by_id(store.reader, account.id) or account
             result = await sync_account(store, current, cpu=cpu, progress=progress, only=only)
             if result.auth_failed:
+                until = ("someone signs it in again" if current.oauth_provider
+                         else "the password is changed")
                 progress(SyncEvent("error", account=account.name, message=(
-                    f"{result.error}; not retrying until the password is changed")))
-                return
+                    f"{result.error}; not retrying until {until}")))
+                await _credentials_changed(store, account.id, stop, wake_all)
+                continue
             if result.error is not None:
                 failures += 1
                 await _wait_any(stop, wake_all, seconds=backoff(failures))
@@ -130,6 +141,19 @@ async def _account_loop(
                 await idle
 
 
+async def _credentials_changed(store: Store, account_id: int, stop: asyncio.Event,
+                               wake_all: asyncio.Event) -> None:
+    """Return once the account's refused credentials were replaced (a new password, a
+    new sign-in) or `stop` is set; looked at every CREDENTIALS_CHECK_SECONDS and at each
+    "sync now". Nothing is sent to the server meanwhile."""
+    while not stop.is_set():
+        current = await settings_sql.by_id(store.reader, account_id)
+        if current is None or not current.auth_failed:
+            return
+        if await _wait_any(stop, wake_all, seconds=CREDENTIALS_CHECK_SECONDS) is wake_all:
+            wake_all.clear()
+
+
 async def _inbox_name(store: Store, account: AccountSettings) -> str | None:
     for folder in await folder_sql.of_account(store.reader, account.id):
         if folder.role == "inbox" and folder.sync_enabled and folder.present:
@@ -146,9 +170,9 @@ async def _idle_loop(
     failures = 0
     halt = threading.Event()
     while not stop.is_set():
-        conn = ImapConnection(imap_settings(account), name=f"idle-{account.name}")
+        conn: ImapConnection | None = None
         try:
-            await conn.open(await password_for(store, account))
+            conn = await open_imap(store, account, name=f"idle-{account.name}")
             if not conn.has("IDLE"):
                 return  # the check interval does the work
             failures = 0
@@ -157,14 +181,15 @@ async def _idle_loop(
                                          stop=halt)
                 if result.changed:
                     changed.set()
-        except ImapAuthError:
+        except (ImapAuthError, OAuthReauthError):
             return
         except (ImapConnectError, ImapError, FrontdeskError):
             failures += 1
             await _wait_any(stop, seconds=backoff(failures))
         finally:
             halt.set()
-            await conn.close()
+            if conn is not None:
+                await conn.close()
             halt.clear()
 
 

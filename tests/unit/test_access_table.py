@@ -244,6 +244,7 @@ ROWS: tuple[Row, ...] = (
     Row("configure_smtp", MANAGE, lambda s, a, w: s.configure_smtp(
         a, ALICE_MAIL, SmtpChange(host="127.0.0.1", port=2, security="none", no_auth=True))),
     Row("set_drafts_mirror", MANAGE, lambda s, a, w: s.set_drafts_mirror(a, ALICE_MAIL, True)),
+    Row("begin_sign_in", MANAGE, lambda s, a, w: s.begin_sign_in(a, ALICE_MAIL), reaches=True),
     Row("sync", MANAGE, lambda s, a, w: s.sync(a, account=ALICE_MAIL)),
     Row("grant_account", MANAGE, lambda s, a, w: s.grant_account(a, ALICE_MAIL, "admin")),
     Row("revoke_account", MANAGE, lambda s, a, w: s.revoke_account(a, ALICE_MAIL, "bob")),
@@ -284,6 +285,12 @@ NOT_ABOUT_MAIL = {
     "record_refusal": "writes the audit row of a refusal at the edge",
     "get_imap_defaults": "store-wide IMAP defaults",
     "set_imap_defaults": "store-wide IMAP defaults (admins)",
+    "oauth_providers": "OAuth2 client registrations",
+    "set_oauth_provider": "OAuth2 client registrations (admins)",
+    "remove_oauth_provider": "OAuth2 client registrations (admins)",
+    "finish_sign_in": "a sign-in the agent itself began",
+    "paste_sign_in": "a sign-in the agent itself began",
+    "cancel_sign_in": "a sign-in the agent itself began",
 }
 
 

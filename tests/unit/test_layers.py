@@ -63,3 +63,12 @@ def test_sql_lives_only_in_storage() -> None:
             if _imports(path) & {"sqlite3", "aiosqlite"}:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_provider_libraries_load_only_when_a_token_is_needed() -> None:
+    """msal and requests take a fifth of a second to import: not at every start."""
+    code = ("import sys, tui.cli, engine.service\n"
+            "print(' '.join(m for m in ('msal', 'requests') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,4 +1,4 @@
-"""`frontdesk account add|list|test|folders|password|remove` (and, through
+"""`frontdesk account add|list|test|folders|password|reconnect|remove` (and, through
 tui.commands.smtp, `smtp|test-send|main`; through tui.commands.drafts_mirror, `drafts`;
 through tui.commands.access, `grant|revoke|share|access`)."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 
 from engine.accounts import AccountSpec, parse_import
-from engine.errors import InvalidInputError
+from engine.errors import FrontdeskError, InvalidInputError
 from engine.imap.connection import default_port
 from engine.models import Agent
 from engine.service import Service
-from tui.commands import access, drafts_mirror, smtp
+from tui.commands import access, drafts_mirror, oauth, smtp
 from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
 
@@ -45,6 +45,12 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                         help="read the password from standard input (stored encrypted)")
     secret.add_argument("--password-command", metavar="CMD",
                         help="a shell command printing the password; never stored")
+    secret.add_argument("--oauth", choices=("microsoft", "google"),
+                        help="sign in with OAuth2 now, in this terminal (no password); the "
+                        "server defaults to the provider's")
+    add.add_argument("--no-sign-in", action="store_true",
+                     help="with --oauth: add the account now, sign in later with "
+                     "`account reconnect`")
     tls = add.add_mutually_exclusive_group()
     tls.add_argument("--ca-file", metavar="PEM", help="trust this CA bundle for the server")
     tls.add_argument("--no-verify-cert", action="store_true",
@@ -89,6 +95,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     remove = sub.add_parser("remove", parents=[common],
                             help="remove an account and its mail from the store")
     remove.add_argument("name")
+
+    reconnect = sub.add_parser(
+        "reconnect", parents=[common], help="sign an OAuth2 account in (again)",
+        description="Sign an OAuth2 account in, in this terminal: Microsoft shows an "
+        "address and a code to enter on any device; Google shows an address to open and "
+        "asks for the address the browser ends on.")
+    reconnect.add_argument("name")
     smtp.register_account_actions(sub, common)
     drafts_mirror.register_account_actions(sub, common)
     access.register_account_actions(sub, common)
@@ -122,6 +135,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         await service.set_account_password(agent, args.name, read_password())
         print(f"password of {args.name} replaced")
         return 0
+    if action == "reconnect":
+        return await _signed_in(service, agent, args.name)
     if action == "remove":
         await service.remove_account(agent, args.name)
         print(f"account {args.name} removed from the store (the server is untouched)")
@@ -149,7 +164,10 @@ async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         mark_read_on_import=args.mark_read_on_import,
         write_read_status=not args.no_write_read_status,
         shared=args.shared,
+        oauth=args.oauth,
     )
+    if args.no_sign_in and not args.oauth:
+        raise InvalidInputError("--no-sign-in goes with --oauth")
     password = read_password() if args.password_stdin else None
     added = await service.add_account(agent, spec, password)
     if args.json:
@@ -162,6 +180,21 @@ async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     if added.kind == "shared":
         print(f"only you are listed on it; set who works it with "
               f"`frontdesk account share {added.name} --agents LIST --roles LIST`")
+    if args.oauth and args.no_sign_in:
+        print(f"sign it in with `frontdesk account reconnect {added.name}`")
+    elif args.oauth:
+        return await _signed_in(service, agent, added.name)
+    return 0
+
+
+async def _signed_in(service: Service, agent: Agent, name: str) -> int:
+    try:
+        account = await oauth.sign_in(service, agent, name)
+    except FrontdeskError as exc:
+        raise FrontdeskError(f"{exc} (then run `frontdesk account reconnect {name}`)"
+                             ) from None
+    print(f"signed in as {account.oauth_user or account.email}; token valid until "
+          f"{account.oauth_expires_at} and renewed automatically")
     return 0
 
 

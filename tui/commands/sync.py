@@ -12,6 +12,7 @@ import time
 
 from engine.models import Agent
 from engine.service import Service
+from engine.status import AccountHealth
 from engine.sync.progress import SyncEvent
 from tui.commands.output import print_json, print_table
 
@@ -101,4 +102,16 @@ async def run_status(args: argparse.Namespace, service: Service, agent: Agent) -
         for folder in h.folders:
             if folder.last_error:
                 print(f"{h.name}/{folder.name}: {folder.last_error}")
+    for h in health:
+        if h.oauth_provider:
+            print(f"{h.name}: {_token_state(h)}")
     return 0
+
+
+def _token_state(h: AccountHealth) -> str:
+    """One line on an OAuth2 account's token."""
+    if h.needs_sign_in:
+        return (f"{h.oauth_provider} sign-in needed: run `frontdesk account reconnect "
+                f"{h.name}`")
+    return (f"{h.oauth_provider} token for {h.oauth_user or h.email} valid until "
+            f"{h.token_expires_at}, renewed automatically")

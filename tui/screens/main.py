@@ -28,6 +28,7 @@ from engine.sync.progress import SyncEvent
 from tui import keymap
 from tui.config import Options
 from tui.messages import OptionsChanged
+from tui.screens.accounts import AccountsScreen
 from tui.screens.compose_actions import ComposeActions
 from tui.screens.listing_source import ListingSource
 from tui.screens.triage import TriageActions
@@ -90,6 +91,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         ("Block list: review and unblock", "blocks"),
         ("Drafts: unsent mail", "drafts"),
         ("Outbox: queued, sent and failed mail", "outbox"),
+        ("Accounts: sync health and sign-in", "accounts"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -504,6 +506,11 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         elif event.event in ("account_done", "done", "error"):
             bar.show_progress(None)
             self.refresh_health()
+
+    def action_accounts(self) -> None:
+        """The accounts with their sync health; OAuth2 accounts sign in there."""
+        self.app.push_screen(AccountsScreen(self.service, self.agent),
+                             lambda _: self.refresh_health())
 
     async def sync_now(self) -> None:
         """Asked for by the app's sync key: the running engine, here or elsewhere,

@@ -127,9 +127,11 @@ class SignIns:
             pending.cancelled.set()
 
     def cancel_all(self) -> None:
-        """Stop every wait (the service is closing)."""
+        """Stop every wait and free every loopback port (the service is closing)."""
         for pending in self._pending.values():
             pending.cancelled.set()
+            if pending.listener is not None:
+                pending.listener.close()
 
     async def _wait(self, pending: _Pending) -> Grant:
         from engine.oauth import google, microsoft

@@ -13,6 +13,14 @@ from storage import settings as settings_sql
 from storage.records import AccountSettings
 
 
+async def require_admin(store: Store, agent_id: int, doing: str) -> None:
+    """AccessDeniedError unless the agent is an active admin ("only an admin can
+    {doing}; ask one")."""
+    actor = await agents.by_id(store.reader, agent_id)
+    if actor is None or not actor.active or actor.role != "admin":
+        raise AccessDeniedError(f"only an admin can {doing}; ask one")
+
+
 async def visible_accounts(store: Store, agent_id: int) -> frozenset[int]:
     """Account ids the agent may see now. Role and active flag are read from the store,
     not from the caller's copy of the agent, so a demotion takes effect at once."""

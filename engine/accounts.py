@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.errors import InvalidInputError, SecretError
 from engine.imap.connection import ImapSettings, default_port
-from engine.secrets import SecretBox, key_path_for, run_password_command
+from engine.secrets import run_password_command, seal, unseal
 from storage import Store
 from storage import settings as settings_sql
 from storage.records import AccountSettings
@@ -118,8 +118,7 @@ def imap_settings(account: AccountSettings) -> ImapSettings:
 
 async def save_password(store: Store, account_id: int, password: str) -> None:
     """Encrypt and store an account's IMAP password."""
-    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-    blob = box.encrypt(password, context=f"account:{account_id}:{IMAP_PASSWORD}")
+    blob = await seal(store.path, password, context=f"account:{account_id}:{IMAP_PASSWORD}")
     async with store.transaction() as db:
         await settings_sql.put_secret(db, account_id, IMAP_PASSWORD, blob)
 
@@ -135,5 +134,4 @@ async def password_for(store: Store, account: AccountSettings) -> str:
             f"account {account.name!r} has no password; set one with "
             f"`frontdesk account password {account.name} --password-stdin`"
         )
-    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path), create=False)
-    return box.decrypt(blob, context=f"account:{account.id}:{IMAP_PASSWORD}")
+    return await unseal(store.path, blob, context=f"account:{account.id}:{IMAP_PASSWORD}")

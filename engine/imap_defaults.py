@@ -13,10 +13,11 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+from engine.access import require_admin
 from engine.accounts import SECURITY
-from engine.errors import AccessDeniedError, InvalidInputError
+from engine.errors import InvalidInputError
 from engine.models import ImapDefaultsChange
-from storage import Store, agents, audit
+from storage import Store, audit
 from storage import imap_defaults as defaults_sql
 from storage.imap_defaults import ImapDefaults
 
@@ -29,9 +30,7 @@ async def current(store: Store, agent_id: int) -> ImapDefaults:
 
 async def change(store: Store, agent_id: int, wanted: ImapDefaultsChange) -> ImapDefaults:
     """Set (or with `clear`, first empty) the defaults; admins only."""
-    actor = await agents.by_id(store.reader, agent_id)
-    if actor is None or not actor.active or actor.role != "admin":
-        raise AccessDeniedError("only an admin can set the IMAP defaults; ask one")
+    await require_admin(store, agent_id, "set the IMAP defaults")
     await asyncio.to_thread(_validate, wanted)  # it stats --ca-file
     async with store.transaction() as db:
         before = ImapDefaults() if wanted.clear else await defaults_sql.get(db)

@@ -7,6 +7,7 @@ or fetched on demand from a configured `password_command` and never stored.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -42,6 +43,20 @@ _MASK = "********"
 def key_path_for(db_path: Path) -> Path:
     """The key file beside the database: `frontdesk.db` -> `frontdesk.db.key`, same directory."""
     return db_path.with_name(db_path.name + KEY_SUFFIX)
+
+
+async def seal(db_path: Path, plaintext: str, *, context: str) -> bytes:
+    """Encrypt `plaintext` with the store's key (created when missing), bound to
+    `context`; the key file is read off the event loop."""
+    box = await asyncio.to_thread(SecretBox.open, key_path_for(db_path))
+    return box.encrypt(plaintext, context=context)
+
+
+async def unseal(db_path: Path, blob: bytes, *, context: str) -> str:
+    """Decrypt a blob from `seal` with the same `context`; SecretError on any failure
+    (the key file missing included)."""
+    box = await asyncio.to_thread(SecretBox.open, key_path_for(db_path), create=False)
+    return box.decrypt(blob, context=context)
 
 
 def mask(secret: str) -> str:

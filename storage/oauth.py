@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.db import Db
+from storage.settings import put_secret
 
 TOKEN_STATE = "oauth_refresh_token"
 
@@ -116,12 +117,7 @@ async def record_grant(
         "WHERE id = ?",
         (user, expires_at, account_id),
     )
-    await db.execute(
-        "INSERT INTO account_secrets (account_id, purpose, ciphertext) VALUES (?, ?, ?) "
-        "ON CONFLICT (account_id, purpose) DO UPDATE SET ciphertext = excluded.ciphertext, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (account_id, TOKEN_STATE, state),
-    )
+    await put_secret(db, account_id, TOKEN_STATE, state)
 
 
 async def drop_token(db: Db, account_id: int) -> None:

@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from engine.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from engine.access import require_admin
+from engine.errors import ConflictError, InvalidInputError, NotFoundError
 from engine.models import OAuthProviderChange
 from engine.oauth.config import GOOGLE, MICROSOFT, PROVIDERS, ProviderConfig
-from engine.secrets import SecretBox, key_path_for
-from storage import Store, agents, audit
+from engine.secrets import seal, unseal
+from storage import Store, audit
 from storage import oauth as oauth_sql
 from storage.oauth import ProviderRow
 
@@ -27,7 +28,7 @@ async def providers(store: Store, agent_id: int) -> list[ProviderRow]:
 
 async def set_provider(store: Store, agent_id: int, change: OAuthProviderChange) -> ProviderRow:
     """Create or replace a provider's registration; admins only."""
-    await _require_admin(store, agent_id, "register an OAuth2 client")
+    await require_admin(store, agent_id, "register an OAuth2 client")
     change = await asyncio.to_thread(_validated, change)
     before = await oauth_sql.provider(store.reader, change.provider)
     keeps_secret = change.client_secret is None and before is not None and before.has_secret
@@ -36,8 +37,8 @@ async def set_provider(store: Store, agent_id: int, change: OAuthProviderChange)
             "Google needs the client secret of the OAuth client: pass --client-secret-stdin")
     sealed: bytes | None = None
     if change.client_secret:
-        box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-        sealed = box.encrypt(change.client_secret, context=secret_context(change.provider))
+        sealed = await seal(store.path, change.client_secret,
+                            context=secret_context(change.provider))
     row = ProviderRow(provider=change.provider, client_id=change.client_id,
                       tenant=change.tenant, authority=change.authority,
                       auth_uri=change.auth_uri, token_uri=change.token_uri,
@@ -59,7 +60,7 @@ async def set_provider(store: Store, agent_id: int, change: OAuthProviderChange)
 
 async def remove_provider(store: Store, agent_id: int, provider: str) -> None:
     """Delete a registration; refused while accounts still sign in through it."""
-    await _require_admin(store, agent_id, "remove an OAuth2 client")
+    await require_admin(store, agent_id, "remove an OAuth2 client")
     _check_name(provider)
     users = await oauth_sql.accounts_using(store.reader, provider)
     if users:
@@ -82,8 +83,7 @@ async def config_for(store: Store, provider: str) -> ProviderConfig:
     secret = None
     blob = await oauth_sql.client_secret(store.reader, provider)
     if blob is not None:
-        box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path), create=False)
-        secret = box.decrypt(blob, context=secret_context(provider))
+        secret = await unseal(store.path, blob, context=secret_context(provider))
     return ProviderConfig(provider=row.provider, client_id=row.client_id, client_secret=secret,
                           tenant=row.tenant, authority=row.authority, auth_uri=row.auth_uri,
                           token_uri=row.token_uri, ca_file=row.ca_file)
@@ -93,12 +93,6 @@ def _how_to_register(provider: str) -> str:
     if provider == MICROSOFT:
         return "frontdesk oauth set microsoft --client-id ID --tenant TENANT"
     return "frontdesk oauth set google --client-id ID --client-secret-stdin"
-
-
-async def _require_admin(store: Store, agent_id: int, what: str) -> None:
-    actor = await agents.by_id(store.reader, agent_id)
-    if actor is None or not actor.active or actor.role != "admin":
-        raise AccessDeniedError(f"only an admin can {what}; ask one")
 
 
 def _check_name(provider: str) -> None:

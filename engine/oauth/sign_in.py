@@ -20,7 +20,7 @@ from engine.errors import InvalidInputError, NotFoundError, OAuthError
 from engine.models import SignInPrompt
 from engine.oauth.config import MICROSOFT, Grant, ProviderConfig
 from engine.oauth.registry import config_for
-from engine.oauth.tokens import store_grant
+from engine.oauth.tokens import iso_utc, store_grant
 from storage import Store, audit
 from storage import settings as settings_sql
 from storage.records import AccountSettings
@@ -74,7 +74,7 @@ class SignIns:
                 message=(f"Open {device.verification_uri} on any device, enter the code "
                          f"{device.user_code} and sign in as {account.email} (or a "
                          "delegate of that mailbox)."),
-                redirect_uri=None, expires_at=_iso(device.expires_at))
+                redirect_uri=None, expires_at=iso_utc(device.expires_at))
             pending = _Pending(agent_id, account, config, prompt, device)
         else:
             from engine.oauth import google
@@ -89,7 +89,7 @@ class SignIns:
                          f"on (it starts with {browser.redirect_uri}), or forward the port "
                          f"with ssh -L {listener.port}:127.0.0.1:{listener.port}."),
                 redirect_uri=browser.redirect_uri,
-                expires_at=_iso(datetime.now(UTC) + BROWSER_WAIT))
+                expires_at=iso_utc(datetime.now(UTC) + BROWSER_WAIT))
             pending = _Pending(agent_id, account, config, prompt, browser, listener)
         self._pending[prompt_id] = pending
         return prompt
@@ -164,6 +164,3 @@ class SignIns:
         if pending is not None and pending.listener is not None:
             pending.listener.close()
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,7 +17,7 @@ from engine.credentials import BearerToken
 from engine.errors import OAuthError, OAuthReauthError, SecretError
 from engine.oauth.config import MICROSOFT, Grant, ProviderConfig
 from engine.oauth.registry import config_for
-from engine.secrets import SecretBox, key_path_for
+from engine.secrets import seal, unseal
 from storage import Store
 from storage import oauth as oauth_sql
 from storage import settings as settings_sql
@@ -45,11 +45,10 @@ async def store_grant(store: Store, account: AccountSettings, grant: Grant) -> N
     blob = json.dumps({"access_token": grant.access_token,
                        "expires_at": grant.expires_at.isoformat(),
                        "user": grant.user, "state": grant.state})
-    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-    sealed = box.encrypt(blob, context=state_context(account.id))
+    sealed = await seal(store.path, blob, context=state_context(account.id))
     async with store.transaction() as db:
         await oauth_sql.record_grant(db, account.id, user=grant.user,
-                                     expires_at=_iso(grant.expires_at), state=sealed)
+                                     expires_at=iso_utc(grant.expires_at), state=sealed)
         await settings_sql.clear_auth_failure(db, account.id)
 
 
@@ -79,9 +78,8 @@ async def _load(store: Store, account: AccountSettings) -> dict[str, str]:
     blob = await settings_sql.get_secret(store.reader, account.id, oauth_sql.TOKEN_STATE)
     if blob is None:
         raise await _needs_sign_in(store, account, "it is not signed in")
-    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path), create=False)
     try:
-        saved = json.loads(box.decrypt(blob, context=state_context(account.id)))
+        saved = json.loads(await unseal(store.path, blob, context=state_context(account.id)))
     except SecretError:
         raise await _needs_sign_in(store, account, "its stored token cannot be read") from None
     return dict(saved)
@@ -124,5 +122,6 @@ async def _needs_sign_in(store: Store, account: AccountSettings, why: str) -> OA
     return error
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """`moment` as the store writes times: UTC, to the second, with a Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,7 +10,7 @@ from engine.access import manageable_account, require_act
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError, SecretError
 from engine.models import Agent, SmtpChange
 from engine.oauth.tokens import bearer_for
-from engine.secrets import SecretBox, key_path_for, run_password_command
+from engine.secrets import run_password_command, seal, unseal
 from engine.smtp.settings import SmtpSettings, default_port
 from storage import Store, audit
 from storage import agents as agents_sql
@@ -58,8 +58,7 @@ async def _sealed(store: Store, password: str | None, context: str) -> bytes | N
     """A new password encrypted for the store (None: no new password)."""
     if password is None:
         return None
-    box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path))
-    return box.encrypt(password, context=context)
+    return await seal(store.path, password, context=context)
 
 
 async def configure_account(store: Store, agent: Agent, name: str,
@@ -134,9 +133,7 @@ async def sending_settings(store: Store, account_id: int) -> SmtpSettings:
         if config.password_command:
             password = await asyncio.to_thread(run_password_command, config.password_command)
         elif secret is not None:
-            box = await asyncio.to_thread(SecretBox.open, key_path_for(store.path),
-                                          create=False)
-            password = box.decrypt(secret, context=context)
+            password = await unseal(store.path, secret, context=context)
         elif account.oauth_provider and not config.use_system:
             # The account's own token: for a delegate of a shared mailbox, SMTP logs in
             # as the delegate and the mail still goes out From the shared address.

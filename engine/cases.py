@@ -54,8 +54,26 @@ async def convert(store: Store, agent: Agent, message_id: int, kind: str) -> Con
         first = await cases_sql.first_of_thread(db, thread_id=thread_id,
                                                 account_ids=visible) or source
         if kind == "lead":
-            return await _new_lead(db, agent, first, thread_id, message_id)
-        return await _new_case(db, agent, first, thread_id, message_id)
+            return await _new_lead(db, agent.id, first, thread_id, message_id)
+        return await _new_case(db, agent.id, first, thread_id, message_id)
+
+
+async def convert_on_arrival(db: Db, account_id: int, message_id: int,
+                             kind: str) -> Conversion | None:
+    """A mailbox's processing mode at work: convert the new thread a message just started
+    (inside the transaction `db` that applies its rules); no agent is the creator or the
+    assignee. None when the message is gone."""
+    source = await cases_sql.source_message(db, message_id=message_id,
+                                            account_ids=(account_id,))
+    if source is None or source.deleted:
+        return None
+    thread_id = source.thread_id or await cases_sql.give_thread(db, source)
+    made = await _existing(db, kind, thread_id)
+    if made is not None:
+        return made
+    if kind == "lead":
+        return await _new_lead(db, None, source, thread_id, message_id)
+    return await _new_case(db, None, source, thread_id, message_id)
 
 
 async def _existing(db: Db, kind: str, thread_id: int) -> Conversion | None:
@@ -67,18 +85,18 @@ async def _existing(db: Db, kind: str, thread_id: int) -> Conversion | None:
 
 
 async def _new_lead(
-    db: Db, agent: Agent, first: SourceMessage, thread_id: int, message_id: int
+    db: Db, agent_id: int | None, first: SourceMessage, thread_id: int, message_id: int
 ) -> Conversion:
     email = first.from_addr.strip().lower()
     name = person_name(first.from_name, email) or email
     lead_id = await leads_sql.insert(
         db, name=name, email=email, company=first.company, customer_id=first.customer_id,
-        thread_id=thread_id, source_message_id=first.id, created_by=agent.id,
+        thread_id=thread_id, source_message_id=first.id, created_by=agent_id,
     )
     if lead_id is None:  # another connection converted the thread first
         return await _conflict(db, "lead", thread_id)
     await audit.record(
-        db, agent_id=agent.id, action="convert.lead", target_kind="lead", target_id=lead_id,
+        db, agent_id=agent_id, action="convert.lead", target_kind="lead", target_id=lead_id,
         detail={"message_id": message_id, "source_message_id": first.id,
                 "thread_id": thread_id, "name": name, "email": email},
     )
@@ -86,18 +104,18 @@ async def _new_lead(
 
 
 async def _new_case(
-    db: Db, agent: Agent, first: SourceMessage, thread_id: int, message_id: int
+    db: Db, agent_id: int | None, first: SourceMessage, thread_id: int, message_id: int
 ) -> Conversion:
     case_id = await cases_sql.create(
         db, subject=first.subject.strip() or NO_SUBJECT, thread_id=thread_id,
-        assignee_id=agent.id, customer_id=first.customer_id, source_message_id=first.id,
-        created_by=agent.id,
+        assignee_id=agent_id, customer_id=first.customer_id, source_message_id=first.id,
+        created_by=agent_id,
     )
     if case_id is None:  # another connection converted the thread first
         return await _conflict(db, "case", thread_id)
     number = cases_sql.number_for(case_id)
     await audit.record(
-        db, agent_id=agent.id, action="convert.case", target_kind="case", target_id=case_id,
+        db, agent_id=agent_id, action="convert.case", target_kind="case", target_id=case_id,
         detail={"message_id": message_id, "source_message_id": first.id,
                 "thread_id": thread_id, "number": number},
     )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from engine.conversations import ThreadKeys, plan_threads
 from engine.mime import Attachment, Envelope, parse_envelope, summarise_body
 from storage import Db, Store, deny, messages, threads
+from storage import rules as rules_sql
 from storage.raw_codec import compress
 from storage.records import BodyUpdate, NewMessage
 
@@ -160,6 +161,7 @@ async def store_prepared(
     folder_id: int,
     prepared: Sequence[Prepared],
     after: AfterStore | None = None,
+    rules_after_uid: int | None = None,
 ) -> list[int]:
     """Store prepared messages of one folder in one transaction; return the new ids.
 
@@ -169,7 +171,8 @@ async def store_prepared(
     """
     async with store.transaction() as db:
         return await store_prepared_in(db, account_id=account_id, folder_id=folder_id,
-                                       prepared=prepared, after=after)
+                                       prepared=prepared, after=after,
+                                       rules_after_uid=rules_after_uid)
 
 
 async def store_prepared_in(
@@ -179,12 +182,15 @@ async def store_prepared_in(
     folder_id: int,
     prepared: Sequence[Prepared],
     after: AfterStore | None = None,
+    rules_after_uid: int | None = None,
 ) -> list[int]:
-    """store_prepared inside the caller's transaction."""
+    """store_prepared inside the caller's transaction. With `rules_after_uid`, the
+    messages with a higher UID are queued for the mailbox's rules (engine.rules.run):
+    new inbox mail, not what a first import brings in."""
     # The deny list is read in the transaction that stores: a block committed while a
     # sync pass runs applies from the next batch on, and one committed after this batch
     # hides what it stored. A list read once per pass would let blocked mail in.
-    rules = Denied(*await deny.rules_for(db, account_id))
+    denied = Denied(*await deny.rules_for(db, account_id))
     by_validity: dict[int, list[int]] = {}
     for p in prepared:
         if p.item.uid is not None and p.item.uidvalidity is not None:
@@ -198,7 +204,7 @@ async def store_prepared_in(
     fresh = [
         p for p in prepared
         if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-        and not rules.blocks(p.envelope.sender.addr)
+        and not denied.blocks(p.envelope.sender.addr)
     ]
     keys = [
         ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,
@@ -215,6 +221,10 @@ async def store_prepared_in(
         for p, t in zip(fresh, thread_ids, strict=True)
     ]
     ids = await messages.insert_many(db, rows)
+    if rules_after_uid is not None:
+        await rules_sql.queue(db, account_id, [
+            i for i, p in zip(ids, fresh, strict=True)
+            if p.item.uid is not None and p.item.uid > rules_after_uid])
     if after is not None:
         await after(db, [p.item.uid for p in fresh if p.item.uid is not None])
     return ids

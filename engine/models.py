@@ -24,6 +24,7 @@ from storage.records import (
     MessageSummary,
     SmtpConfig,
 )
+from storage.rules import OutOfOffice, Rule, RuleCondition, RuleOutcome
 from storage.templates import Signature, Template
 
 __all__ = [
@@ -43,7 +44,13 @@ __all__ = [
     "MessageRemoved",
     "MessageSummary",
     "MessageView",
+    "OutOfOffice",
+    "OutOfOfficeSpec",
     "RenderedTemplate",
+    "Rule",
+    "RuleCondition",
+    "RuleOutcome",
+    "RuleTest",
     "SenderCard",
     "Signature",
     "SmtpChange",
@@ -284,3 +291,33 @@ class SignInPrompt:
     message: str
     redirect_uri: str | None
     expires_at: str | None  # UTC ISO
+
+
+@dataclass(frozen=True)
+class RuleTest:
+    """A dry run's verdict on one stored message: whether the rule matched, whether it
+    would fire and why (not), and the response it would send."""
+
+    message_id: int
+    date: str
+    from_addr: str
+    subject: str
+    matched: bool
+    fired: bool
+    detail: str
+    response_to: str = ""
+    response_subject: str = ""
+    response_text: str = ""
+
+
+@dataclass(frozen=True)
+class OutOfOfficeSpec:
+    """An out of office to set: the agent's own (account None) or a mailbox's."""
+
+    starts: str  # ISO 8601 date or date-time; UTC when no offset is given
+    ends: str
+    body: str = ""
+    subject: str = ""
+    html: bool = False
+    template: str = ""  # a saved template's name, used instead of body
+    account: str | None = None

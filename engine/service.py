@@ -64,7 +64,12 @@ from engine.models import (
     MessageSummary,
     MessageView,
     OAuthProviderChange,
+    OutOfOffice,
+    OutOfOfficeSpec,
     RenderedTemplate,
+    Rule,
+    RuleOutcome,
+    RuleTest,
     SenderCard,
     Signature,
     SignInPrompt,
@@ -77,6 +82,7 @@ from engine.models import (
 from engine.oauth import registry as oauth_registry
 from engine.oauth.sign_in import SignIns
 from engine.refusals import audits_refusals
+from engine.rules import admin as rules_admin
 from engine.search.scope import build_filter, visible
 from engine.sending import config as sending_config
 from engine.sending import drafts, outbox, test_send
@@ -223,6 +229,36 @@ class Service(Protocol):
     async def unblock(self, agent: Agent, entry_id: int) -> BlockEntry: ...
 
     async def list_blocks(self, agent: Agent) -> list[BlockEntry]: ...
+
+    # Rules on arrival: auto-responses, move filters, processing modes, out of office.
+
+    async def list_rules(self, agent: Agent, account: str | None = None) -> list[Rule]: ...
+
+    async def rule(self, agent: Agent, rule_id: int) -> Rule: ...
+
+    async def save_rule(self, agent: Agent, rule: Rule, *, save_as: str | None = None
+                        ) -> Rule: ...
+
+    async def set_rule_active(self, agent: Agent, rule_id: int, active: bool) -> Rule: ...
+
+    async def remove_rule(self, agent: Agent, rule_id: int) -> Rule: ...
+
+    async def test_rule(self, agent: Agent, rule: Rule, *, last: int = 50) -> list[RuleTest]: ...
+
+    async def run_rules(self, agent: Agent, account: str, *, last: int
+                        ) -> list[RuleOutcome]: ...
+
+    async def rule_outcomes(self, agent: Agent, message_id: int) -> list[RuleOutcome]: ...
+
+    async def processing_mode(self, agent: Agent, account: str) -> str: ...
+
+    async def set_processing_mode(self, agent: Agent, account: str, mode: str) -> bool: ...
+
+    async def set_out_of_office(self, agent: Agent, spec: OutOfOfficeSpec) -> OutOfOffice: ...
+
+    async def clear_out_of_office(self, agent: Agent, account: str | None = None) -> bool: ...
+
+    async def list_out_of_office(self, agent: Agent) -> list[OutOfOffice]: ...
 
     # Saved replies (templates) and signatures.
 
@@ -674,6 +710,54 @@ class LocalService:
         newest first, with the cases and leads the agent may see."""
         return await customers.timeline(self.store, agent, customer_id, offset=offset,
                                         limit=max(0, min(limit, MAX_PAGE)))
+
+    async def list_rules(self, agent: Agent, account: str | None = None) -> list[Rule]:
+        """The rules of the mailboxes the agent may see (of `account` only, if named)."""
+        return await rules_admin.list_rules(self.store, agent, account)
+
+    async def rule(self, agent: Agent, rule_id: int) -> Rule:
+        return await rules_admin.rule(self.store, agent, rule_id)
+
+    async def save_rule(self, agent: Agent, rule: Rule, *, save_as: str | None = None
+                        ) -> Rule:
+        """Add a rule (rule.id 0, in the mailbox named rule.account) or replace one."""
+        return await rules_admin.save_rule(self.store, agent, rule, save_as=save_as)
+
+    async def set_rule_active(self, agent: Agent, rule_id: int, active: bool) -> Rule:
+        return await rules_admin.set_active(self.store, agent, rule_id, active)
+
+    async def remove_rule(self, agent: Agent, rule_id: int) -> Rule:
+        return await rules_admin.remove_rule(self.store, agent, rule_id)
+
+    async def test_rule(self, agent: Agent, rule: Rule, *, last: int = 50) -> list[RuleTest]:
+        """Dry run of a rule (saved or not) over the mailbox's last `last` inbox messages."""
+        return await rules_admin.test_rule(self.store, agent, rule, last=last)
+
+    async def run_rules(self, agent: Agent, account: str, *, last: int
+                        ) -> list[RuleOutcome]:
+        """Apply the mailbox's active rules to its last `last` inbox messages, on purpose."""
+        outcomes = await rules_admin.run_rules(self.store, agent, account, last=last)
+        await request_sync(self.store)
+        return outcomes
+
+    async def rule_outcomes(self, agent: Agent, message_id: int) -> list[RuleOutcome]:
+        """Why?: what the rules did with a message, and why not."""
+        return await rules_admin.outcomes(self.store, agent, message_id)
+
+    async def processing_mode(self, agent: Agent, account: str) -> str:
+        return await rules_admin.processing_mode(self.store, agent, account)
+
+    async def set_processing_mode(self, agent: Agent, account: str, mode: str) -> bool:
+        return await rules_admin.set_processing_mode(self.store, agent, account, mode)
+
+    async def set_out_of_office(self, agent: Agent, spec: OutOfOfficeSpec) -> OutOfOffice:
+        return await rules_admin.set_out_of_office(self.store, agent, spec)
+
+    async def clear_out_of_office(self, agent: Agent, account: str | None = None) -> bool:
+        return await rules_admin.clear_out_of_office(self.store, agent, account)
+
+    async def list_out_of_office(self, agent: Agent) -> list[OutOfOffice]:
+        return await rules_admin.list_out_of_office(self.store, agent)
 
     async def block(
         self, agent: Agent, kind: str, value: str, *, account: str | None = None

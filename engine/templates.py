@@ -24,6 +24,7 @@ from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from engine.mime import html_to_text
 from engine.models import Account, Agent, Customer, MessageSummary, RenderedTemplate
 from storage import Db, Store, accounts, agents, audit, customers
+from storage import rules as rules_sql
 from storage import templates as templates_sql
 from storage.templates import Signature, Template
 
@@ -63,7 +64,7 @@ async def add_template(store: Store, agent: Agent, name: str, body: str, *, html
     current = await _active(store, agent)
     _check_name(name)
     text = _normalise(body)
-    await _check_renders(text, current, html=html, label=f"template {name}")
+    await check_renders(text, current, html=html, label=f"template {name}")
     async with store.transaction() as db:
         existing = await templates_sql.template_by_name(db, name)
         if existing is not None and not _may_change(current, existing.created_by):
@@ -107,6 +108,11 @@ async def remove_template(store: Store, agent: Agent, name: str) -> Template:
                 f"template {name} belongs to {found.author or 'another agent'}; only its "
                 "author or an admin can remove it"
             )
+        users = await rules_sql.rules_using_template(db, found.id)
+        if users:
+            raise InvalidInputError(
+                f"template {name} answers mail for {', '.join(users[:3])}; change those "
+                "to another text first")
         await templates_sql.delete_template(db, found.id)
         await audit.record(db, agent_id=current.id, action="template.remove",
                            target_kind="template", target_id=found.id,
@@ -129,7 +135,7 @@ async def render_template(
         return RenderedTemplate(text=text, html=None)
     markup = await asyncio.to_thread(_templating().render, found.body, context, html=True,
                                      label=label)
-    return RenderedTemplate(text=_text_version(markup), html=markup)
+    return RenderedTemplate(text=text_version(markup), html=markup)
 
 
 async def reply_context(
@@ -166,7 +172,7 @@ async def set_signature(
                        "own without --company")
     account_id = await _account_id(store, current, account)
     text = _normalise(body)
-    await _check_renders(text, current, html=False, label=_signature_label(company, account))
+    await check_renders(text, current, html=False, label=_signature_label(company, account))
     scope = COMPANY if company else PERSONAL
     async with store.transaction() as db:
         signature_id = await templates_sql.put_signature(
@@ -290,7 +296,7 @@ def _normalise(body: str) -> str:
     return text
 
 
-async def _check_renders(body: str, agent: Agent, *, html: bool, label: str) -> None:
+async def check_renders(body: str, agent: Agent, *, html: bool, label: str) -> None:
     """Render once with no data and once with sample data: a syntax error, something the
     sandbox refuses, or a template that fails for want of a value is refused now."""
     templating = _templating()
@@ -334,7 +340,7 @@ def _signature_label(company: bool, account: str | None) -> str:
     return f"{'company' if company else 'personal'} signature for {where}"
 
 
-def _text_version(markup: str) -> str:
+def text_version(markup: str) -> str:
     """An HTML reply as text, its links listed under it."""
     text, links = html_to_text(markup)
     if not links:

@@ -41,7 +41,7 @@ def _draft(row: sqlite3.Row) -> Draft:
 
 
 async def insert(
-    db: Db, *, account_id: int, agent_id: int, kind: str, source_id: int | None,
+    db: Db, *, account_id: int, agent_id: int | None, kind: str, source_id: int | None,
     message_id: str, in_reply_to: str | None, references: str, to: Sequence[str],
     cc: Sequence[str], subject: str, body: str, thread_id: int | None,
 ) -> int:

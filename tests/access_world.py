@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.ingest import Incoming, ingest
-from engine.models import Agent, SmtpChange
+from engine.models import Agent, OutOfOfficeSpec, Rule, RuleCondition, SmtpChange
 from engine.service import LocalService
 from storage import access, accounts, agents, customers, folders
 from storage import outgoing as outgoing_sql
@@ -43,6 +43,7 @@ class World:
     case: str = ""  # the case made from alice's secret plan
     lead: int = 0  # the lead made from alice's lead mail
     block: int = 0  # a block on alice's mailbox
+    rule: int = 0  # an auto-response rule of alice's mailbox (she is away, too)
     drafts: dict[str, int] = field(default_factory=dict)  # agent -> its draft on alice-mail
     support_drafts: dict[str, int] = field(default_factory=dict)  # agent -> on support
     failed: dict[str, int] = field(default_factory=dict)  # agent -> failed send, alice-mail
@@ -100,6 +101,14 @@ async def _mail(world: World) -> None:
             items=[Incoming(raw, ("\\Seen",) if seen else ())])
 
 
+def alice_rule(rule_id: int) -> Rule:
+    """An auto-response rule of alice's mailbox: the world's (id 0: a new one)."""
+    return Rule(id=rule_id, account_id=0, account=ALICE_MAIL, name="thanks", kind="respond",
+                active=True, position=0,
+                conditions=(RuleCondition("subject", "contains", "plan"),),
+                body="Thanks, {{ message.from_name }}")
+
+
 async def _records(world: World, tmp: Path) -> None:
     service, alice = world.service, world.agent("alice")
     world.case = (await service.convert(alice, world.mail[ALICE_SECRET], "case")).label
@@ -107,6 +116,9 @@ async def _records(world: World, tmp: Path) -> None:
     world.block = (await service.block(alice, "address", "pest@spam.example",
                                        account=ALICE_MAIL)).id
     await service.add_template(alice, "hello", "About: {{ message.subject }}")
+    world.rule = (await service.save_rule(alice, alice_rule(0))).id
+    await service.set_out_of_office(alice, OutOfOfficeSpec(
+        starts="2026-01-01", ends="2036-01-01", body="Away", account=ALICE_MAIL))
     await service.configure_smtp(alice, ALICE_MAIL, SmtpChange(
         host="127.0.0.1", port=1, security="none", no_auth=True))
     world.attachment = tmp / "note.txt"

@@ -188,6 +188,9 @@ def build_message(outgoing: Outgoing) -> bytes:
     if references:
         message["References"] = references
     message["User-Agent"] = USER_AGENT
+    if outgoing.auto_reply:
+        message["Auto-Submitted"] = "auto-replied"
+        message["X-Auto-Response-Suppress"] = "All"
     expected = list(message.keys())
 
     message.set_content(_text(outgoing.body), subtype="plain", charset="utf-8")

@@ -93,3 +93,6 @@ class Outgoing:
     date: datetime | None = None
     """None: now. A naive datetime is taken as UTC."""
     attachments: tuple[OutgoingAttachment, ...] = ()
+    auto_reply: bool = False
+    """An automatic answer: marked ``Auto-Submitted: auto-replied`` (RFC 3834) and asking
+    other responders not to answer it (``X-Auto-Response-Suppress: All``)."""

@@ -18,6 +18,7 @@ from engine.imap.connection import ImapConnection
 from engine.imap.folders import list_folders
 from engine.jobs.executor import run_due_jobs
 from engine.logins import open_imap
+from engine.rules.run import apply_waiting
 from engine.sending.delivery import send_due
 from engine.sync import imap_ops as ops
 from engine.sync.cpu import CpuPool
@@ -86,6 +87,11 @@ async def sync_account(
         for syncer in syncers:
             await _guarded(store, syncer, syncer.sync_bodies)
             result.folders[syncer.folder.name] = syncer.result
+        # Rules need the bodies: they run once those are stored, and what they queued
+        # (moves, flags, responses) goes out in this pass.
+        if await apply_waiting(store, account.id):
+            result.jobs_done += await run_due_jobs(store, conn, account.id)
+            result.sent += await send_due(store, account.id)
         async with store.transaction() as db:
             await settings_sql.record_success(db, account.id)
     except (ImapAuthError, OAuthReauthError) as exc:

@@ -173,6 +173,9 @@ class FolderSync:
         until = self.folder.initial_until
         moved_here = await messages.unplaced_message_ids(self.store.reader,
                                                          folder_id=self.folder.id)
+        # New inbox mail waits for the mailbox's rules; what the first import (or a
+        # UIDVALIDITY reset) brings in never does.
+        rules_after = (until or 0) if self.folder.role == "inbox" else None
         self._event("headers", 0, total)
 
         async def fetch(batch: list[int]) -> list[ops.Fetched]:
@@ -203,7 +206,7 @@ class FolderSync:
                 await self._adopt_moved(prepared, moved_here)
             stored = await store_headers(
                 self.store, account_id=self.account.id, folder_id=self.folder.id,
-                prepared=prepared, after=save,
+                prepared=prepared, after=save, rules_after_uid=rules_after,
             )
             self.result.new += len(stored)
             done += len(batch)

@@ -24,7 +24,7 @@ import pytest
 from engine import refusals
 from engine.errors import AccessDeniedError, FrontdeskError, NotFoundError
 from engine.listing import Listing
-from engine.models import Agent, SmtpChange
+from engine.models import Agent, OutOfOfficeSpec, SmtpChange
 from engine.service import LocalService, Service
 from tests.access_world import (
     ALICE_LEAD,
@@ -37,6 +37,7 @@ from tests.access_world import (
     SUPPORT_QUESTION,
     SUPPORT_UNREAD,
     World,
+    alice_rule,
     build_world,
     grant_bob,
 )
@@ -197,6 +198,13 @@ ROWS: tuple[Row, ...] = (
     Row("set_read", ACT, lambda s, a, w: s.set_read(a, SECRET(w), True)),
     Row("set_flagged", ACT, lambda s, a, w: s.set_flagged(a, SECRET(w), True)),
     Row("delete_message", ACT, lambda s, a, w: s.delete_message(a, SECRET(w))),
+    Row("list_rules", LIST, lambda s, a, w: _has(s.list_rules(a), "account", ALICE_MAIL)),
+    Row("rule", GET, lambda s, a, w: s.rule(a, w.rule)),
+    Row("test_rule", GET, lambda s, a, w: s.test_rule(a, alice_rule(0), last=5)),
+    Row("rule_outcomes", GET, lambda s, a, w: s.rule_outcomes(a, SECRET(w))),
+    Row("processing_mode", GET, lambda s, a, w: s.processing_mode(a, ALICE_MAIL)),
+    Row("list_out_of_office", LIST,
+        lambda s, a, w: _has(s.list_out_of_office(a), "account", ALICE_MAIL)),
     Row("archive_message", ACT, lambda s, a, w: s.archive_message(a, SECRET(w))),
     Row("restore_message", ACT, lambda s, a, w: s.restore_message(a, w.mail[ALICE_TRASHED])),
     Row("convert", ACT, lambda s, a, w: s.convert(a, LEAD_MAIL(w), "case")),
@@ -250,6 +258,18 @@ ROWS: tuple[Row, ...] = (
     Row("revoke_account", MANAGE, lambda s, a, w: s.revoke_account(a, ALICE_MAIL, "bob")),
     Row("share_account", MANAGE,
         lambda s, a, w: s.share_account(a, ALICE_MAIL, roles=["agent"]), reaches=True),
+    Row("save_rule", MANAGE, lambda s, a, w: s.save_rule(a, alice_rule(w.rule)), "edit"),
+    Row("save_rule", MANAGE, lambda s, a, w: s.save_rule(
+        a, replace(alice_rule(0), name="another")), "add"),
+    Row("set_rule_active", MANAGE, lambda s, a, w: s.set_rule_active(a, w.rule, False)),
+    Row("remove_rule", MANAGE, lambda s, a, w: s.remove_rule(a, w.rule)),
+    Row("run_rules", MANAGE, lambda s, a, w: s.run_rules(a, ALICE_MAIL, last=5)),
+    Row("set_processing_mode", MANAGE,
+        lambda s, a, w: s.set_processing_mode(a, ALICE_MAIL, "case")),
+    Row("set_out_of_office", MANAGE, lambda s, a, w: s.set_out_of_office(a, OutOfOfficeSpec(
+        starts="2026-01-01", ends="2026-02-01", body="Out", account=ALICE_MAIL))),
+    Row("clear_out_of_office", MANAGE,
+        lambda s, a, w: s.clear_out_of_office(a, account=ALICE_MAIL)),
     # Team records: customers are everyone's, whatever mail an agent may see.
     Row("find_customers", TEAM,
         lambda s, a, w: _has_strict(s.find_customers(a, "carla"), "id", w.carla)),

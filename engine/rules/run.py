@@ -54,6 +54,11 @@ class Setup:
     ooo: OutOfOffice | None
     ooo_agent: dict[str, str]
 
+    @property
+    def acts(self) -> bool:
+        """Whether anything here can act on a message."""
+        return bool(self.filters or self.responders or self.ooo or self.mode != "none")
+
 
 @dataclass
 class Decision:
@@ -119,6 +124,12 @@ async def apply_waiting(store: Store, account_id: int) -> int:
         waiting = await rules_sql.waiting(store.reader, account_id, limit=BATCH)
         if not waiting:
             return done
+        setup = await load_setup(store.reader, account_id)
+        if setup is None or not setup.acts:
+            async with store.transaction() as db:  # nothing to apply: no parse needed
+                for item in waiting:
+                    done += await rules_sql.take(db, item.message_id)
+            continue
         facts = await asyncio.to_thread(_read_all, waiting)
         async with store.transaction() as db:
             setup = await load_setup(db, account_id)

@@ -248,6 +248,13 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write("))")
 
 
+def _refuse_private(obj: Any, name: object) -> None:
+    """Underscored names are never data: refused even where the object has none, so
+    `{{ x.__globals__ }}` fails as `{{ ''.__class__ }}` does instead of rendering empty."""
+    if isinstance(name, str) and name.startswith("_"):
+        raise SecurityError(f"access to {name!r} of a {type(obj).__name__} is unsafe")
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
     code_generator_class = _BoundedCodeGenerator
@@ -264,6 +271,14 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, (list, tuple)):
             return attr in _SEQUENCE_METHODS
         return not isinstance(obj, (int, float, complex, bytes, bytearray, set, frozenset))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _refuse_private(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _refuse_private(obj, argument)
+        return super().getitem(obj, argument)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # The default renders the attempt as an empty value; a template that tries is

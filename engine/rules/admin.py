@@ -24,6 +24,7 @@ from engine.templates import add_template, check_renders
 from storage import Db, Store, accounts, agents, audit
 from storage import folder_state as folder_sql
 from storage import rules as rules_sql
+from storage import templates as templates_sql
 from storage.raw_codec import decompress
 from storage.rules import OutOfOffice, Rule, RuleOutcome
 
@@ -87,6 +88,9 @@ async def save_rule(store: Store, agent: Agent, spec: Rule, *, save_as: str | No
     else:
         account = await manageable_account(store, agent.id, spec.account)
     checked = await _checked(store, replace(spec, account_id=account.id, account=account.name))
+    clash = await rules_sql.by_name(store.reader, account.id, checked.name)
+    if clash is not None and clash.id != spec.id:
+        raise _name_taken(account.name, checked.name)
     if save_as is not None:
         if checked.kind != "respond" or checked.template:
             raise InvalidInputError("--save-as saves a response's own text: give a body, "
@@ -97,8 +101,7 @@ async def save_rule(store: Store, agent: Agent, spec: Rule, *, save_as: str | No
         template_id = await _template_id(db, checked.template)
         clash = await rules_sql.by_name(db, account.id, checked.name)
         if clash is not None and clash.id != spec.id:
-            raise InvalidInputError(f"the mailbox {account.name} has a rule named "
-                                    f"{checked.name!r} already; choose another name")
+            raise _name_taken(account.name, checked.name)
         if spec.id:
             position = checked.position or (current.position if spec.id else 0)
             await rules_sql.update_rule(db, replace(checked, position=position),
@@ -114,6 +117,11 @@ async def save_rule(store: Store, agent: Agent, spec: Rule, *, save_as: str | No
         saved = await rules_sql.by_id(db, rule_id)
     assert saved is not None  # written in this transaction
     return saved
+
+
+def _name_taken(account: str, name: str) -> InvalidInputError:
+    return InvalidInputError(f"the mailbox {account} has a rule named {name!r} already; "
+                             "choose another name")
 
 
 async def set_active(store: Store, agent: Agent, rule_id: int, active: bool) -> Rule:
@@ -168,20 +176,21 @@ async def _checked(store: Store, spec: Rule) -> Rule:
                                 "blocking are for filters")
     if spec.format not in ("plain", "html"):
         raise InvalidInputError("a response is plain or html")
-    if bool(spec.body.strip()) == bool(spec.template):
+    if not spec.body.strip() and not spec.template:
         raise InvalidInputError("an auto-response needs its text: give a body or a saved "
-                                "template's name (one of the two)")
+                                "template's name")
+    agent = Agent(id=0, name="agent", os_user=None, display_name="Agent",
+                  email="agent@example.com", role="agent", active=True)
+    if spec.subject.strip():
+        await check_renders(spec.subject, agent, html=False, label=f"rule {name} subject")
     if spec.template:
-        found = await rules_sql.template_id(store.reader, spec.template)
+        found = await templates_sql.template_by_name(store.reader, spec.template)
         if found is None:
             raise NotFoundError(f"no template named {spec.template!r}; see "
                                 "`frontdesk template list`")
-        return checked
-    agent = Agent(id=0, name="agent", os_user=None, display_name="Agent",
-                  email="agent@example.com", role="agent", active=True)
+        # The saved template's text, for a dry run; the store keeps only the reference.
+        return replace(checked, body=found.body, format=found.format)
     await check_renders(spec.body, agent, html=spec.format == "html", label=f"rule {name}")
-    if spec.subject.strip():
-        await check_renders(spec.subject, agent, html=False, label=f"rule {name} subject")
     return checked
 
 

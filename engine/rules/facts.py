@@ -50,9 +50,9 @@ def _return_path(block: HeaderBlock) -> str | None:
     if value is None:
         return None
     inner = value.strip()
-    if inner.startswith("<") and ">" in inner:
-        inner = inner[1:inner.index(">")]
-    return sanitize_line(inner).strip().lower()
+    if ">" in inner:
+        inner = inner[:inner.index(">")]
+    return sanitize_line(inner.lstrip("<")).strip().lower()
 
 
 def _headers(block: HeaderBlock) -> dict[str, tuple[str, ...]]:

@@ -64,6 +64,7 @@ class Setup:
 class Decision:
     """What the rules did (or, in a dry run, would do) with one message."""
 
+    message_id: int
     outcomes: list[tuple[int | None, RuleOutcome]] = field(default_factory=list)
     responses: list[tuple[str, respond.Response]] = field(default_factory=list)
     blocked: bool = False
@@ -71,8 +72,9 @@ class Decision:
     def add(self, rule_id: int | None, source: str, name: str, *, matched: bool,
             fired: bool, detail: str, outgoing_id: int | None = None) -> None:
         self.outcomes.append((rule_id, RuleOutcome(
-            message_id=0, source=source, name=name, matched=matched, fired=fired,
-            detail=detail, outgoing_id=outgoing_id, at="")))
+            message_id=self.message_id, source=source, name=name, matched=matched,
+            fired=fired, detail=detail, outgoing_id=outgoing_id,
+            at=iso_utc(datetime.now(UTC)))))
 
 
 async def load_setup(db: Db, account_id: int, *, rules: Sequence[Rule] | None = None,
@@ -183,35 +185,46 @@ def _now() -> datetime:
 async def evaluate(db: Db, setup: Setup, target: Target, facts: Facts, *, now: datetime,
                    live: bool, explicit: bool = False) -> Decision:
     """Decide, and (when `live`) do, what the mailbox's rules say about one message."""
-    decision = Decision()
+    decision = Decision(target.id)
     await _mode(db, setup, target, decision, live=live, explicit=explicit)
+    verdicts = [(rule, _verdict(rule, facts, setup, target, explicit=explicit))
+                for rule in setup.filters]
+    firing = [rule for rule, verdict in verdicts if verdict is None]
+    # Every filter's flags first, while the message is still where the server has it;
+    # then the move (the first one wins), then the block.
+    done: dict[int, list[str]] = {rule.id: await _flags(db, setup, rule, target, live=live)
+                                  for rule in firing}
     moved = False
-    for rule in setup.filters:
-        if not _matches(rule, facts, setup, target, decision, explicit=explicit):
-            continue
-        done, moved_now = await _filter(db, setup, rule, target, facts, live=live,
-                                        moved=moved)
-        moved = moved or moved_now
-        decision.blocked = decision.blocked or "block" in rule.actions
-        decision.add(rule.id, "filter", rule.name, matched=True, fired=True, detail=done)
+    for rule in firing:
+        if "move" in rule.actions:
+            said, moved_now = await _move(db, setup, rule, target, live=live, moved=moved)
+            moved = moved or moved_now
+            done[rule.id].append(said)
+        if "block" in rule.actions:
+            done[rule.id].append(await _block(db, setup, rule, facts, live=live))
+            decision.blocked = True
+    for rule, verdict in verdicts:
+        if verdict is None:
+            decision.add(rule.id, "filter", rule.name, matched=True, fired=True,
+                         detail=", ".join(done[rule.id]) or "nothing to do")
+        else:
+            decision.add(rule.id, "filter", rule.name, matched=verdict[0], fired=False,
+                         detail=verdict[1])
     await _responses(db, setup, target, facts, decision, now=now, live=live,
                      explicit=explicit)
     return decision
 
 
-def _matches(rule: Rule, facts: Facts, setup: Setup, target: Target, decision: Decision,
-             *, explicit: bool) -> bool:
+def _verdict(rule: Rule, facts: Facts, setup: Setup, target: Target, *,
+             explicit: bool) -> tuple[bool, str] | None:
+    """None when the rule fires on the message; else (matched, why not)."""
     failing = first_failing(rule.conditions, facts, setup.mailbox)
     if failing is not None:
-        decision.add(rule.id, rule.kind, rule.name, matched=False, fired=False,
-                     detail=f"no match: {describe(failing)} does not hold")
-        return False
+        return False, f"no match: {describe(failing)} does not hold"
     if not explicit and rule.enabled_at and target.arrived < rule.enabled_at:
-        decision.add(rule.id, rule.kind, rule.name, matched=True, fired=False,
-                     detail=f"matched, but the message arrived before the rule was switched "
-                     f"on ({rule.enabled_at})")
-        return False
-    return True
+        return True, ("matched, but the message arrived before the rule was switched on "
+                      f"({rule.enabled_at})")
+    return None
 
 
 async def _mode(db: Db, setup: Setup, target: Target, decision: Decision, *, live: bool,
@@ -240,12 +253,10 @@ async def _mode(db: Db, setup: Setup, target: Target, decision: Decision, *, liv
                  detail=f"converted to {said}" if made.created else f"already {said}")
 
 
-async def _filter(db: Db, setup: Setup, rule: Rule, target: Target, facts: Facts, *,
-                  live: bool, moved: bool) -> tuple[str, bool]:
-    """Do (or describe) a filter's actions: flags first, then the move, then the block.
-    Returns what was done, and whether the message was moved."""
+async def _flags(db: Db, setup: Setup, rule: Rule, target: Target, *,
+                 live: bool) -> list[str]:
+    """Mark read and flag (or, in a dry run, say so), in the store and on the server."""
     done: list[str] = []
-    on_server = bool(setup.account.imap_host) and target.uid is not None
     folder = await folder_sql.by_id(db, target.folder_id)
     for action in ("mark_read", "flag"):
         if action not in rule.actions:
@@ -260,24 +271,21 @@ async def _filter(db: Db, setup: Setup, rule: Rule, target: Target, facts: Facts
             await messages.set_flagged(db, message_id=target.id, flagged=True,
                                        account_ids=(target.account_id,))
         writes = action == "flag" or setup.account.write_read_status
-        if on_server and writes and folder is not None and target.uidvalidity is not None:
-            assert target.uid is not None
+        if (_on_server(setup, target) and writes and folder is not None
+                and target.uidvalidity is not None and target.uid is not None):
             await enqueue_flags(db, account_id=target.account_id, folder=folder.name,
                                 uidvalidity=target.uidvalidity, uids=(target.uid,),
                                 add=("\\Seen" if action == "mark_read" else "\\Flagged",),
                                 remove=(), created_by=None)
-    moved_now = False
-    if "move" in rule.actions:
-        said, moved_now = await _move(db, setup, rule, target, live=live, moved=moved,
-                                      on_server=on_server)
-        done.append(said)
-    if "block" in rule.actions:
-        done.append(await _block(db, setup, rule, facts, live=live))
-    return ", ".join(done) or "nothing to do", moved_now
+    return done
 
 
-async def _move(db: Db, setup: Setup, rule: Rule, target: Target, *, live: bool, moved: bool,
-                on_server: bool) -> tuple[str, bool]:
+def _on_server(setup: Setup, target: Target) -> bool:
+    return bool(setup.account.imap_host) and target.uid is not None
+
+
+async def _move(db: Db, setup: Setup, rule: Rule, target: Target, *, live: bool,
+                moved: bool) -> tuple[str, bool]:
     if moved:
         return f"not moved to {rule.folder}: an earlier filter moved it", False
     dest = next((f for f in await folder_sql.of_account(db, setup.account.id)
@@ -289,7 +297,8 @@ async def _move(db: Db, setup: Setup, rule: Rule, target: Target, *, live: bool,
     source = await folder_sql.by_id(db, target.folder_id)
     if live and source is not None:
         await messages.move_to_folder(db, message_id=target.id, folder_id=dest.id)
-        if on_server and target.uidvalidity is not None and target.uid is not None:
+        if (_on_server(setup, target) and target.uidvalidity is not None
+                and target.uid is not None):
             spec = MoveSpec(
                 row=target.id, source=source.name, source_folder_id=source.id,
                 uidvalidity=target.uidvalidity, uid=target.uid, dest=dest.name,
@@ -325,7 +334,10 @@ async def _responses(db: Db, setup: Setup, target: Target, facts: Facts, decisio
     to = answer_to(facts)
     answered: str | None = None
     for rule in setup.responders:
-        if not _matches(rule, facts, setup, target, decision, explicit=explicit):
+        verdict = _verdict(rule, facts, setup, target, explicit=explicit)
+        if verdict is not None:
+            decision.add(rule.id, "respond", rule.name, matched=verdict[0], fired=False,
+                         detail=verdict[1])
             continue
         reason = await _suppressed(db, decision, why_not, answered, to, now=now,
                                    rule_id=rule.id, period_days=rule.period_days)

@@ -31,7 +31,9 @@ from tui.commands import (
     leads,
     mail,
     oauth,
+    ooo,
     outbox,
+    rules,
     smtp,
     sync,
     templates,
@@ -108,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     customers.register(commands, common)
     blocks.register(commands, common)
     templates.register(commands, common)
+    rules.register(commands, common)
+    ooo.register(commands, common)
     audit.register(commands, common)
     return parser
 
@@ -174,6 +178,8 @@ HEADLESS: dict[str, Command] = {
     "block": blocks.run,
     "template": templates.run_template,
     "signature": templates.run_signature,
+    "rules": rules.run,
+    "ooo": ooo.run,
     "audit": audit.run,
 }
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from engine.access import manageable_account, visible_accounts
+from engine.account_admin import managed_accounts
 from engine.errors import InvalidInputError, NotFoundError
 from engine.ingest import iso_utc
 from engine.models import Agent, OutOfOfficeSpec, RuleTest
@@ -39,15 +40,23 @@ _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 # -- reading ---------------------------------------------------------------------------------
 
 async def list_rules(store: Store, agent: Agent, account: str | None) -> list[Rule]:
-    """The rules of the mailboxes the agent may see (of `account` only, when named)."""
-    visible = await visible_accounts(store, agent.id)
+    """The rules of the mailboxes the agent may see or configure (of `account` only,
+    when named)."""
+    readable = await _readable(store, agent)
     if account is not None:
-        visible = frozenset({await _visible_id(store, visible, account)})
-    return await rules_sql.of_accounts(store.reader, visible)
+        readable = frozenset({await _visible_id(store, readable, account)})
+    return await rules_sql.of_accounts(store.reader, readable)
+
+
+async def _readable(store: Store, agent: Agent) -> frozenset[int]:
+    """The mailboxes whose rules the agent may read: those it sees, and those it
+    configures (an admin, every shared one, listed on it or not)."""
+    managed = {a.id for a in await managed_accounts(store, agent.id)}
+    return await visible_accounts(store, agent.id) | managed
 
 
 async def rule(store: Store, agent: Agent, rule_id: int) -> Rule:
-    visible = await visible_accounts(store, agent.id)
+    visible = await _readable(store, agent)
     found = await rules_sql.by_id(store.reader, rule_id)
     if found is None or found.account_id not in visible:
         raise NotFoundError(f"rule {rule_id} not found; see `frontdesk rules list`")

@@ -85,11 +85,13 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("convert.lead", "L", "Convert to lead"),
     KeySpec("convert.case", "C", "Convert to case"),
     KeySpec("customer.timeline", "t", "Customer timeline"),
+    KeySpec("message.why", "W", "Why? What the rules did with the message"),
     KeySpec("sender.blocks", "", "Block list: review and unblock", action="screen.blocks"),
     KeySpec("case.list", "", "Cases: close, reopen, set priority, assign",
             action="screen.cases"),
     KeySpec("account.list", "", "Accounts: sync health and sign-in",
             action="screen.accounts"),
+    KeySpec("rules.list", "", "Rules: auto-responses and filters", action="screen.rules"),
 )
 
 SPECS: dict[str, KeySpec] = {spec.id: spec for spec in KEY_TABLE}

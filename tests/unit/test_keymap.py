@@ -28,7 +28,7 @@ REQUIRED_IDS = {
     "message.undo": "U", "message.drafts": "", "message.outbox": "", "customer.pair": "p",
     "customer.add": "c", "sender.block": "b",
     "convert.lead": "L", "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
-    "case.list": "", "account.list": "",
+    "case.list": "", "account.list": "", "message.why": "W", "rules.list": "",
 }
 
 

@@ -31,7 +31,9 @@ from tui.messages import OptionsChanged
 from tui.screens.accounts import AccountsScreen
 from tui.screens.compose_actions import ComposeActions
 from tui.screens.listing_source import ListingSource
+from tui.screens.rules import RulesScreen
 from tui.screens.triage import TriageActions
+from tui.screens.why import WhyScreen
 from tui.widgets.folder_tree import FolderRef, FolderTree
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_list import MessageList
@@ -85,6 +87,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         keymap.binding("convert.lead", "convert('lead')", show=False),
         keymap.binding("convert.case", "convert('case')", show=False),
         keymap.binding("customer.timeline", "timeline", show=False),
+        keymap.binding("message.why", "why", show=False),
     ]
     PALETTE_ACTIONS: list[tuple[str, str]] = [
         ("Show only unread messages (toggle)", "toggle_unread_only"),
@@ -92,6 +95,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         ("Drafts: unsent mail", "drafts"),
         ("Outbox: queued, sent and failed mail", "outbox"),
         ("Accounts: sync health and sign-in", "accounts"),
+        ("Rules: auto-responses and filters", "rules"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -511,6 +515,17 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         """The accounts with their sync health; OAuth2 accounts sign in there."""
         self.app.push_screen(AccountsScreen(self.service, self.agent),
                              lambda _: self.refresh_health())
+
+    def action_rules(self) -> None:
+        """The rules on arrival of the mailboxes the agent sees."""
+        self.app.push_screen(RulesScreen(self.service, self.agent))
+
+    def action_why(self) -> None:
+        """Why?: what the rules did with the message under the cursor."""
+        message = self._selected_message()
+        if message is not None:
+            self.app.push_screen(WhyScreen(self.service, self.agent, message.id,
+                                           message.subject))
 
     async def sync_now(self) -> None:
         """Asked for by the app's sync key: the running engine, here or elsewhere,

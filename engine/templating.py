@@ -29,7 +29,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, UndefinedError, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
@@ -39,7 +39,7 @@ from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityErr
 from markupsafe import Markup
 
 from engine.errors import InvalidInputError
-from engine.models import Account, Agent, Customer, MessageSummary
+from engine.models import Agent, Customer
 from engine.sanitize import sanitize_line
 
 __all__ = [
@@ -528,22 +528,48 @@ def _error(label: str, line: int | None, what: str) -> TemplateError:
     return TemplateError(f"{label}: {where}{text}")
 
 
+class Mailbox(Protocol):
+    """What a template reads of an account (an Account, or an account's settings)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+
+
+class Letter(Protocol):
+    """What a template reads of a message (a summary, or a message rules look at)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def from_name(self) -> str: ...
+    @property
+    def from_addr(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+
+
 def template_context(
-    agent: Agent,
-    account: Account | None = None,
+    agent: Agent | None,
+    account: Mailbox | None = None,
     customer: Customer | None = None,
-    message: MessageSummary | None = None,
+    message: Letter | None = None,
 ) -> dict[str, object]:
     """What a template can use: `agent` (name, display_name, email), `account` (name,
     email, display_name), `customer` (name, company, addresses) and `message` (subject,
     from_name, from_addr, date), as plain strings; the last three are empty when there is
-    none. Every value is one sanitised line."""
+    none (the first too, for an automatic answer no agent writes). Every value is one
+    sanitised line."""
     def line(value: str) -> str:
         return sanitize_line(value or "")
 
     return {
-        "agent": {"name": line(agent.name), "display_name": line(agent.display_name),
-                  "email": line(agent.email)},
+        "agent": {} if agent is None else {
+            "name": line(agent.name), "display_name": line(agent.display_name),
+            "email": line(agent.email)},
         "account": {} if account is None else {
             "name": line(account.name), "email": line(account.email),
             "display_name": line(account.display_name)},

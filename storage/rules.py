@@ -383,20 +383,6 @@ async def outcomes(db: Db, message_id: int) -> list[RuleOutcome]:
             for r in rows]
 
 
-async def recent_with_body(db: Db, account_id: int, *, folder_id: int | None,
-                           limit: int) -> list[Waiting]:
-    """The account's latest stored messages with their raw bytes (newest first): what a
-    dry run tests a rule against."""
-    rows = await db.fetchall(
-        """SELECT m.id, m.account_id, r.compression, r.data
-             FROM messages AS m JOIN message_raw AS r ON r.message_id = m.id
-            WHERE m.account_id = :a AND m.deleted = 0
-              AND (:f IS NULL OR m.folder_id = :f)
-            ORDER BY m.date DESC, m.id DESC LIMIT :n""",
-        {"a": account_id, "f": folder_id, "n": limit})
-    return [Waiting(r[0], r[1], r[2], r[3]) for r in rows]
-
-
 @dataclass(frozen=True)
 class Target:
     """What applying rules needs of one stored message."""

@@ -20,13 +20,11 @@ from engine.ingest import iso_utc
 from engine.models import Agent, OutOfOfficeSpec, RuleTest
 from engine.rules import run
 from engine.rules.conditions import check_condition
-from engine.rules.facts import Facts, read_facts
 from engine.templates import add_template, check_renders
 from storage import Db, Store, accounts, agents, audit
 from storage import folder_state as folder_sql
 from storage import rules as rules_sql
 from storage import templates as templates_sql
-from storage.raw_codec import decompress
 from storage.rules import OutOfOffice, Rule, RuleOutcome
 
 KINDS = ("respond", "filter")
@@ -96,7 +94,8 @@ async def save_rule(store: Store, agent: Agent, spec: Rule, *, save_as: str | No
         account = await manageable_account(store, agent.id, current.account)
     else:
         account = await manageable_account(store, agent.id, spec.account)
-    checked = await _checked(store, replace(spec, account_id=account.id, account=account.name))
+    checked = await _checked(store, agent, replace(spec, account_id=account.id,
+                                                   account=account.name))
     clash = await rules_sql.by_name(store.reader, account.id, checked.name)
     if clash is not None and clash.id != spec.id:
         raise _name_taken(account.name, checked.name)
@@ -112,7 +111,7 @@ async def save_rule(store: Store, agent: Agent, spec: Rule, *, save_as: str | No
         if clash is not None and clash.id != spec.id:
             raise _name_taken(account.name, checked.name)
         if spec.id:
-            position = checked.position or (current.position if spec.id else 0)
+            position = checked.position or current.position
             await rules_sql.update_rule(db, replace(checked, position=position),
                                         template_id=template_id, agent_id=agent.id)
             rule_id = spec.id
@@ -165,7 +164,7 @@ async def _template_id(db: Db, name: str) -> int | None:
     return found
 
 
-async def _checked(store: Store, spec: Rule) -> Rule:
+async def _checked(store: Store, agent: Agent, spec: Rule) -> Rule:
     """The rule as stored, or InvalidInputError saying what to correct."""
     name = spec.name.strip()
     if not _NAME.fullmatch(name):
@@ -188,8 +187,6 @@ async def _checked(store: Store, spec: Rule) -> Rule:
     if not spec.body.strip() and not spec.template:
         raise InvalidInputError("an auto-response needs its text: give a body or a saved "
                                 "template's name")
-    agent = Agent(id=0, name="agent", os_user=None, display_name="Agent",
-                  email="agent@example.com", role="agent", active=True)
     if spec.subject.strip():
         await check_renders(spec.subject, agent, html=False, label=f"rule {name} subject")
     if spec.template:
@@ -237,24 +234,22 @@ async def test_rule(store: Store, agent: Agent, spec: Rule, *, last: int) -> lis
         spec = replace(spec, account=current.account)
     visible = await visible_accounts(store, agent.id)
     account_id = await _visible_id(store, visible, spec.account)
-    checked = replace(await _checked(store, replace(spec, account_id=account_id)),
+    checked = replace(await _checked(store, agent, replace(spec, account_id=account_id)),
                       active=True, enabled_at=None)
+    setup = await run.load_setup(store.reader, account_id, rules=(checked,),
+                                 with_mode=False, with_ooo=False)
     ids = await rules_sql.inbox_messages(store.reader, account_id, limit=last)
     out: list[RuleTest] = []
     for message_id in ids:
         found = await rules_sql.raw_of(store.reader, message_id)
         target = await rules_sql.target(store.reader, message_id)
-        if found is None or target is None:
+        if setup is None or found is None or target is None:
             continue
-        facts = await asyncio.to_thread(_facts, found)
-        setup = await run.load_setup(store.reader, account_id, rules=(checked,),
-                                     with_mode=False, with_ooo=False)
-        if setup is None:
-            break
-        decision = await run.evaluate(store.reader, setup, target, facts, now=_now(),
+        facts = await asyncio.to_thread(run.read_stored, found)
+        decision = await run.evaluate(store.reader, setup, target, facts, now=run.now(),
                                       live=False, explicit=True)
         verdict = decision.outcomes[-1][1]
-        shown = decision.responses[0][1] if decision.responses else None
+        shown = decision.responses[0] if decision.responses else None
         out.append(RuleTest(
             message_id=message_id, date=target.date, from_addr=target.from_addr,
             subject=target.subject, matched=verdict.matched, fired=verdict.fired,
@@ -276,14 +271,6 @@ async def run_rules(store: Store, agent: Agent, account: str, *, last: int) -> l
                            target_id=found.id, detail={"account": found.name, "last": last})
     decisions = await run.apply_to(store, found.id, list(reversed(ids)))
     return [o for d in decisions for _, o in d.outcomes]
-
-
-def _facts(found: tuple[str, bytes]) -> Facts:
-    return read_facts(decompress(*found))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 # -- processing mode --------------------------------------------------------------------------

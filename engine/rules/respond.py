@@ -16,6 +16,7 @@ from engine.compose.headers import make_message_id, reply_subject, valid_msg_id
 from engine.errors import InvalidInputError
 from engine.ingest import iso_utc
 from engine.jobs.queue import SMTP_SEND
+from engine.models import Agent, Customer
 from engine.rules.facts import Facts
 from engine.sanitize import sanitize_line
 from engine.templates import text_version
@@ -64,45 +65,26 @@ async def limit_reached(db: Db, *, to: str, now: datetime, rule_id: int | None =
     return None
 
 
-def context(account: AccountSettings, facts: Facts, target: Target,
-            customer: dict[str, object], agent: dict[str, str]) -> dict[str, object]:
-    """What a response template can use: agent, account, customer, message (as in saved
-    replies)."""
-    def line(value: str) -> str:
-        return sanitize_line(value or "")
-
-    return {
-        "agent": agent,
-        "account": {"name": line(account.name), "email": line(account.email),
-                    "display_name": line(account.display_name)},
-        "customer": customer,
-        "message": {"subject": line(facts.subject), "from_name": line(facts.sender_name),
-                    "from_addr": line(facts.sender), "date": line(target.date)},
-    }
+async def customer_of(db: Db, target: Target) -> Customer | None:
+    """The customer the message's sender is paired with, if any."""
+    return None if target.customer_id is None else await customers.by_id(db, target.customer_id)
 
 
-async def customer_of(db: Db, target: Target) -> dict[str, object]:
-    if target.customer_id is None:
-        return {}
-    found = await customers.by_id(db, target.customer_id)
-    if found is None:
-        return {}
-    return {"name": sanitize_line(found.name), "company": sanitize_line(found.company),
-            "addresses": [sanitize_line(a) for a in found.addresses]}
+async def fill(*, subject: str, body: str, html: bool, agent: Agent | None,
+               account: AccountSettings, customer: Customer | None, target: Target, to: str,
+               label: str) -> Response:
+    """The response, rendered in the sandbox (in a worker thread) with what a saved reply
+    gets: agent (an out of office's; none for a rule), account, customer, message.
+    TemplateError when the template fails."""
+    from engine.templating import render, template_context  # Jinja2 loads only when due
 
-
-async def fill(*, subject: str, body: str, html: bool, data: dict[str, object], to: str,
-               original_subject: str, label: str) -> Response:
-    """The response, rendered in the sandbox (in a worker thread). TemplateError when
-    the template fails."""
-    from engine.templating import render  # Jinja2 loads only when a response is due
-
+    data = template_context(agent, account, customer, target)
     text = await asyncio.to_thread(render, body, data, html=html, label=label)
     if subject.strip():
         said = await asyncio.to_thread(render, subject, data, label=f"{label} subject")
         title = sanitize_line(said).strip()
     else:
-        title = reply_subject(original_subject)
+        title = reply_subject(target.subject)
     if html:
         return Response(to=to, subject=title, text=text_version(text), html=text)
     return Response(to=to, subject=title, text=text, html=None)

@@ -27,13 +27,12 @@ from engine.rules import respond
 from engine.rules.conditions import Mailbox, describe, first_failing
 from engine.rules.facts import Facts, read_facts
 from engine.rules.loops import answer_to, refusal
-from engine.sanitize import sanitize_line
 from storage import Db, Store, agents, audit, deny, messages
 from storage import folder_state as folder_sql
 from storage import rules as rules_sql
 from storage import settings as settings_sql
 from storage.raw_codec import decompress
-from storage.records import AccountSettings
+from storage.records import AccountSettings, Agent
 from storage.rules import OutOfOffice, Rule, RuleOutcome, Target
 
 BATCH = 100
@@ -52,7 +51,7 @@ class Setup:
     filters: tuple[Rule, ...]
     responders: tuple[Rule, ...]
     ooo: OutOfOffice | None
-    ooo_agent: dict[str, str]
+    ooo_agent: Agent | None  # whose out of office it is, for its template
 
     @property
     def acts(self) -> bool:
@@ -66,7 +65,7 @@ class Decision:
 
     message_id: int
     outcomes: list[tuple[int | None, RuleOutcome]] = field(default_factory=list)
-    responses: list[tuple[str, respond.Response]] = field(default_factory=list)
+    responses: list[respond.Response] = field(default_factory=list)
     blocked: bool = False
 
     def add(self, rule_id: int | None, source: str, name: str, *, matched: bool,
@@ -87,7 +86,7 @@ async def load_setup(db: Db, account_id: int, *, rules: Sequence[Rule] | None = 
         db, (account_id,), active_only=True)
     mode, since = await rules_sql.processing_mode(db, account_id) if with_mode else ("none",
                                                                                        None)
-    ooo, ooo_agent = (await _out_of_office(db, account)) if with_ooo else (None, {})
+    ooo, ooo_agent = (await _out_of_office(db, account)) if with_ooo else (None, None)
     own = {account.email.lower()}
     if account.imap_username and "@" in account.imap_username:
         own.add(account.imap_username.lower())
@@ -101,19 +100,14 @@ async def load_setup(db: Db, account_id: int, *, rules: Sequence[Rule] | None = 
 
 
 async def _out_of_office(db: Db, account: AccountSettings,
-                         ) -> tuple[OutOfOffice | None, dict[str, str]]:
+                         ) -> tuple[OutOfOffice | None, Agent | None]:
     """The mailbox's own out of office, else its owner's (a personal mailbox)."""
     found = await rules_sql.out_of_office_for(db, account_id=account.id)
     if found is None and account.owner_agent_id is not None:
         found = await rules_sql.out_of_office_for(db, agent_id=account.owner_agent_id)
     if found is None or found.agent_id is None:
-        return found, {}
-    agent = await agents.by_id(db, found.agent_id)
-    if agent is None:
-        return found, {}
-    return found, {"name": sanitize_line(agent.name),
-                   "display_name": sanitize_line(agent.display_name),
-                   "email": sanitize_line(agent.email)}
+        return found, None
+    return found, await agents.by_id(db, found.agent_id)
 
 
 # -- the engine's side: queued inbox mail ---------------------------------------------------
@@ -142,7 +136,7 @@ async def apply_waiting(store: Store, account_id: int) -> int:
                 target = await rules_sql.target(db, item.message_id)
                 if setup is None or target is None or target.deleted:
                     continue
-                decision = await evaluate(db, setup, target, fact, now=_now(), live=True)
+                decision = await evaluate(db, setup, target, fact, now=now(), live=True)
                 await rules_sql.record_outcomes(db, target.id, decision.outcomes)
 
 
@@ -154,14 +148,14 @@ async def apply_to(store: Store, account_id: int, message_ids: Sequence[int]) ->
         found = await rules_sql.raw_of(store.reader, message_id)
         if found is None:
             continue
-        fact = await asyncio.to_thread(_read_one, found)
+        fact = await asyncio.to_thread(read_stored, found)
         async with store.transaction() as db:
             setup = await load_setup(db, account_id)
             target = await rules_sql.target(db, message_id)
             if setup is None or target is None or target.deleted:
                 continue
             await rules_sql.take(db, message_id)
-            decision = await evaluate(db, setup, target, fact, now=_now(), live=True,
+            decision = await evaluate(db, setup, target, fact, now=now(), live=True,
                                       explicit=True)
             await rules_sql.record_outcomes(db, target.id, decision.outcomes)
             out.append(decision)
@@ -169,14 +163,15 @@ async def apply_to(store: Store, account_id: int, message_ids: Sequence[int]) ->
 
 
 def _read_all(waiting: Sequence[rules_sql.Waiting]) -> list[Facts]:
-    return [read_facts(decompress(w.codec, w.data)) for w in waiting]
+    return [read_stored((w.codec, w.data)) for w in waiting]
 
 
-def _read_one(found: tuple[str, bytes]) -> Facts:
+def read_stored(found: tuple[str, bytes]) -> Facts:
+    """The facts of a stored message from its (codec, data). CPU work: run it in a thread."""
     return read_facts(decompress(*found))
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -349,7 +344,7 @@ async def _responses(db: Db, setup: Setup, target: Target, facts: Facts, decisio
                              body=rule.body, html=rule.format == "html", now=now,
                              label=f"rule {rule.name}", rule_id=rule.id, ooo_id=None,
                              name=rule.name, source="respond", live=live,
-                             agent={})
+                             agent=None)
         if sent:
             answered = f"rule {rule.name}"
     await _out_of_office_reply(db, setup, target, facts, decision, why_not, answered, to,
@@ -398,13 +393,13 @@ async def _suppressed(db: Db, decision: Decision, why_not: str | None, answered:
 async def _answer(db: Db, setup: Setup, target: Target, facts: Facts, decision: Decision,
                   to: str, *, subject: str, body: str, html: bool, now: datetime, label: str,
                   rule_id: int | None, ooo_id: int | None, name: str, source: str,
-                  live: bool, agent: dict[str, str]) -> bool:
+                  live: bool, agent: Agent | None) -> bool:
     """Fill in and queue (or, in a dry run, only fill in) one response."""
-    data = respond.context(setup.account, facts, target, await respond.customer_of(db, target),
-                           agent)
+    customer = await respond.customer_of(db, target)
     try:
-        response = await respond.fill(subject=subject, body=body, html=html, data=data, to=to,
-                                      original_subject=facts.subject, label=label)
+        response = await respond.fill(subject=subject, body=body, html=html, agent=agent,
+                                      account=setup.account, customer=customer,
+                                      target=target, to=to, label=label)
         outgoing_id = None
         if live:
             outgoing_id = await respond.queue(db, setup.account, target, facts, response)
@@ -415,7 +410,7 @@ async def _answer(db: Db, setup: Setup, target: Target, facts: Facts, decision: 
         decision.add(rule_id, source, name, matched=True, fired=False,
                      detail=f"not answered: {exc}")
         return False
-    decision.responses.append((name, response))
+    decision.responses.append(response)
     decision.add(rule_id, source, name, matched=True, fired=True,
                  detail=f"answer {to}: {response.subject}", outgoing_id=outgoing_id)
     return True

@@ -12,15 +12,20 @@ from engine.service import LocalService
 DEMO_NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
 
-class _DemoClock(datetime):
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return DEMO_NOW.astimezone(tz) if tz else DEMO_NOW.replace(tzinfo=None)
+def clock_at(moment: datetime) -> type[datetime]:
+    """datetime whose now() is `moment`: patched into engine.demo, it pins the demo."""
+
+    class Pinned(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    return Pinned
 
 
 @pytest.fixture
 async def demo_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(engine.demo, "datetime", _DemoClock)
+    monkeypatch.setattr(engine.demo, "datetime", clock_at(DEMO_NOW))
     service: LocalService = await open_demo(
         tmp_path / "demo.db", DemoSpec(messages=240, seed=3), login="tester"
     )

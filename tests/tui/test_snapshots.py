@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +22,20 @@ import tui.screens.main
 import tui.widgets.message_list
 from engine.demo import DemoSpec, open_demo
 from engine.service import LocalService
+from tests.tui.conftest import clock_at
 from tui.app import FrontdeskApp
 from tui.config import Config, Options
 
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-class _PinnedClock(datetime):
-    """datetime whose now() is FIXED_NOW, for the demo builder."""
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return FIXED_NOW.astimezone(tz) if tz else FIXED_NOW.replace(tzinfo=None)
 
 
 @pytest.fixture
 def pinned(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr(engine.demo, "datetime", _PinnedClock)
+    monkeypatch.setattr(engine.demo, "datetime", clock_at(FIXED_NOW))
     monkeypatch.setattr(tui.widgets.message_list, "_utc_now", lambda: FIXED_NOW)
     monkeypatch.setattr(tui.screens.main, "_utc_now", lambda: FIXED_NOW)
     yield

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from engine import (
     account_admin,
+    account_edit,
     account_sharing,
     agent_admin,
     audit_log,
@@ -32,6 +33,7 @@ from engine import (
     templates,
 )
 from engine.access import manageable_account, require_act, visible_accounts
+from engine.account_edit import AccountChange
 from engine.accounts import AccountSpec
 from engine.compose import format_mailbox
 from engine.errors import NotFoundError, StoreOpenError
@@ -172,6 +174,10 @@ class Service(Protocol):
     async def set_account_password(self, agent: Agent, name: str, password: str) -> None: ...
 
     async def test_account(self, agent: Agent, name: str) -> ConnectionReport: ...
+
+    async def change_account(
+        self, agent: Agent, name: str, change: AccountChange
+    ) -> AccountSettings: ...
 
     async def account_folders(
         self, agent: Agent, name: str, *, refresh: bool = True
@@ -605,6 +611,11 @@ class LocalService:
 
     async def test_account(self, agent: Agent, name: str) -> ConnectionReport:
         return await account_admin.check_account(self.store, agent.id, name)
+
+    async def change_account(
+        self, agent: Agent, name: str, change: AccountChange
+    ) -> AccountSettings:
+        return await account_edit.change_account(self.store, agent.id, name, change)
 
     async def account_folders(
         self, agent: Agent, name: str, *, refresh: bool = True

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from engine import refusals
+from engine.account_edit import AccountChange
 from engine.errors import AccessDeniedError, FrontdeskError, NotFoundError
 from engine.listing import Listing
 from engine.models import Agent, OutOfOfficeSpec, SmtpChange
@@ -249,6 +250,8 @@ ROWS: tuple[Row, ...] = (
         lambda s, a, w: s.account_folders(a, ALICE_MAIL, refresh=False)),
     Row("configure_folders", MANAGE,
         lambda s, a, w: s.configure_folders(a, ALICE_MAIL, sync=["INBOX"])),
+    Row("change_account", MANAGE, lambda s, a, w: s.change_account(
+        a, ALICE_MAIL, AccountChange(display_name="Alice's mail"))),
     Row("configure_smtp", MANAGE, lambda s, a, w: s.configure_smtp(
         a, ALICE_MAIL, SmtpChange(host="127.0.0.1", port=2, security="none", no_auth=True))),
     Row("set_drafts_mirror", MANAGE, lambda s, a, w: s.set_drafts_mirror(a, ALICE_MAIL, True)),

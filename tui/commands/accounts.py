@@ -11,7 +11,7 @@ from engine.errors import FrontdeskError, InvalidInputError
 from engine.imap.connection import default_port
 from engine.models import Agent
 from engine.service import Service
-from tui.commands import access, drafts_mirror, oauth, smtp
+from tui.commands import access, account_set, drafts_mirror, oauth, smtp
 from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
 
@@ -105,6 +105,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     smtp.register_account_actions(sub, common)
     drafts_mirror.register_account_actions(sub, common)
     access.register_account_actions(sub, common)
+    account_set.register_account_actions(sub, common)
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
@@ -115,6 +116,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         return await drafts_mirror.run_account(args, service, agent)
     if action in access.ACCOUNT_ACTIONS:
         return await access.run_account(args, service, agent)
+    if action in account_set.ACCOUNT_ACTIONS:
+        return await account_set.run_account(args, service, agent)
     if action == "add":
         return await _add(args, service, agent)
     if action == "list":

@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.test_access_cli import HOST, Cli, cli, db  # noqa: F401 (fixtures)
+from tests.cli import test_access_cli as team
+from tests.cli.test_access_cli import HOST, Cli
 from tests.cli.test_cli import assert_one_line_error
 from tests.servers.dovecot import DovecotServer
+
+# The team store of the access tests: ann (admin), bob and carol.
+db = team.db
+cli = team.cli
 
 
 def settings(cli: Cli, who: str, name: str) -> dict[str, object]:

@@ -5,6 +5,7 @@ Every read takes the set of account ids the acting agent may see and filters by 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -99,17 +100,28 @@ async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
         "INSERT INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
         ((i, r.raw_codec, r.raw_data) for i, r in pairs if r.raw_data is not None),
     )
-    # The search index is the costliest write: a message is indexed once, with its body
-    # (header-only rows are indexed when attach_bodies brings the body).
-    await db.executemany(
-        "INSERT INTO message_text (id, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)",
-        (
-            (i, r.subject, r.index_sender, r.index_recipients, r.index_body)
-            for i, r in pairs if r.raw_data is not None
-        ),
-    )
     await _insert_attachments(db, ((i, r.attachments) for i, r in pairs))
+    # A message is indexed once, with its body (header-only rows are indexed when
+    # attach_bodies brings the body).
+    await _index(db, [(i, r.subject, r.index_sender, r.index_recipients, r.index_body)
+                      for i, r in pairs if r.raw_data is not None])
     return ids
+
+
+# The search index takes its rows in one statement per batch, and last in the
+# transaction: FTS5 writes what it holds in memory to disk at the end of every write
+# statement of a transaction that has touched it, so a statement per row (executemany)
+# wrote a tiny index segment per message and merged them over and over.
+_INDEX_ROWS = """
+INSERT INTO message_text (id, subject, sender, recipients, body)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)
+"""
+
+
+async def _index(db: Db, rows: list[tuple[int, str, str, str, str]]) -> None:
+    """Add rows (id, subject, sender, recipients, body) to the search index."""
+    if rows:
+        await db.execute(_INDEX_ROWS, (json.dumps(rows, ensure_ascii=False),))
 
 
 async def _insert_attachments(
@@ -135,19 +147,6 @@ async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
         "INSERT OR REPLACE INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
         ((u.message_id, u.raw_codec, u.raw_data) for u in updates),
     )
-    ids = [(u.message_id,) for u in updates]
-    await db.executemany("DELETE FROM message_text WHERE id = ?", ids)
-    await db.executemany(
-        """
-        INSERT INTO message_text (id, subject, sender, recipients, body)
-        SELECT id, subject, trim(from_name || ' ' || from_addr),
-               to_addrs || CASE WHEN cc_addrs <> '' AND to_addrs <> '' THEN ', ' ELSE '' END
-                        || cc_addrs,
-               ?
-          FROM messages WHERE id = ?
-        """,
-        ((u.index_body, u.message_id) for u in updates),
-    )
     await db.executemany(
         "UPDATE messages SET has_body = 1, size = ?, snippet = ?, has_attachments = ?, "
         "parse_error = coalesce(?, parse_error) WHERE id = ?",
@@ -157,6 +156,20 @@ async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
         ),
     )
     await _insert_attachments(db, ((u.message_id, u.attachments) for u in updates))
+    ids = ids_param(u.message_id for u in updates)
+    await db.execute("DELETE FROM message_text WHERE id IN (SELECT value FROM json_each(?))",
+                     (ids,))
+    await db.execute(
+        """
+        INSERT INTO message_text (id, subject, sender, recipients, body)
+        SELECT m.id, m.subject, trim(m.from_name || ' ' || m.from_addr),
+               m.to_addrs || CASE WHEN m.cc_addrs <> '' AND m.to_addrs <> '' THEN ', '
+                                  ELSE '' END || m.cc_addrs,
+               b.value ->> 1
+          FROM json_each(?) AS b JOIN messages AS m ON m.id = b.value ->> 0
+        """,
+        (json.dumps([(u.message_id, u.index_body) for u in updates], ensure_ascii=False),),
+    )
 
 
 async def without_body(

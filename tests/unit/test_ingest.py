@@ -122,3 +122,41 @@ async def test_message_with_headers_only_opens_with_a_note(setup) -> None:
     # Other agents still get 'not found'.
     with pytest.raises(NotFoundError):
         await service.open_message(team.agents["ann"], ids[0])
+
+
+async def test_bodies_of_a_batch_are_indexed_and_replace_older_text(setup) -> None:
+    """Bodies arriving for header-only rows: every one is found by its own words (accents
+    folded, quotes and brackets kept as text), sender and subject too; a body stored again
+    replaces the old text in the index instead of adding a second row."""
+    from engine.ingest import prepare_bodies, store_bodies
+
+    service, team = setup
+    support, folder = team.accounts["support"], team.inboxes["support"]
+    words = ["alpaca", "bérénice", 'say "quote" [x]', "ocelot"]
+    raws = [make_mail(f"note {n}", sender=f"Sender {n} <s{n}@customer.example>",
+                      message_id=f"<h{n}@x>", body=f"body {word} end")
+            for n, word in enumerate(words)]
+    ids = await ingest(service.store, account_id=support, folder_id=folder, items=[
+        Incoming(raw[: raw.index(b"\r\n\r\n") + 2], uid=n + 1, uidvalidity=4,
+                 size=len(raw), headers_only=True) for n, raw in enumerate(raws)])
+
+    async def found(match: str) -> list[int]:
+        return await messages.search_ids(service.store.reader, match=match,
+                                         account_ids=[support], limit=10)
+
+    assert await found("alpaca") == []  # header-only rows are not indexed yet
+    await store_bodies(service.store, prepare_bodies(list(zip(ids, raws, strict=True))))
+    assert await found("alpaca") == [ids[0]]
+    assert await found("berenice") == [ids[1]]
+    assert await found('"quote"') == [ids[2]]
+    assert await found("s3") == [ids[3]]
+    assert sorted(await found("note")) == sorted(ids)
+
+    again = make_mail("note 0", sender="Sender 0 <s0@customer.example>",
+                      message_id="<h0@x>", body="body wombat end")
+    await store_bodies(service.store, prepare_bodies([(ids[0], again)]))
+    assert await found("alpaca") == []
+    assert await found("wombat") == [ids[0]]
+    rows = await service.store.reader.scalar(
+        "SELECT count(*) FROM message_text WHERE id = ?", (ids[0],))
+    assert rows == 1

@@ -98,16 +98,35 @@ def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
 
 def prepare_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
     """Parse and compress bodies of messages stored with headers only. Pure CPU work."""
+    return with_packed(summarise_bodies(bodies), pack([raw for _, raw in bodies]))
+
+
+def summarise_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
+    """The parsed half of prepare_bodies: every field but the stored bytes (left empty).
+    Python work, for the process pool; what it returns is small next to the mail."""
     out = []
     for message_id, raw in bodies:
         body = summarise_body(raw)
-        codec, data = compress(raw)
         out.append(BodyUpdate(
-            message_id=message_id, raw_codec=codec, raw_data=data, size=len(raw),
+            message_id=message_id, raw_codec="", raw_data=b"", size=len(raw),
             index_body=body.text, snippet=body.snippet, parse_error=body.error,
             attachments=_attachments(body.attachments),
         ))
     return out
+
+
+def pack(raws: Sequence[bytes]) -> list[tuple[str, bytes]]:
+    """The compressed half of prepare_bodies. The compressor lets go of the GIL, so a
+    thread of the engine's own process does it, and the compressed bytes never cross a
+    process boundary."""
+    return [compress(raw) for raw in raws]
+
+
+def with_packed(updates: Sequence[BodyUpdate], packed: Sequence[tuple[str, bytes]]
+                ) -> list[BodyUpdate]:
+    """Bodies with their compressed bytes filled in."""
+    return [replace(u, raw_codec=codec, raw_data=data)
+            for u, (codec, data) in zip(updates, packed, strict=True)]
 
 
 def _attachments(found: Sequence[Attachment]) -> tuple[tuple[str, str, int], ...]:

@@ -45,6 +45,10 @@ _SAMPLE_MESSAGE = MessageSummary(
 )
 
 
+# The longest template source accepted, in characters.
+MAX_SOURCE_CHARS = 65_536
+
+
 @dataclass(frozen=True)
 class ReplyContext:
     """What a template is filled with: the account replied from, the customer and the

@@ -41,6 +41,7 @@ from markupsafe import Markup
 from engine.errors import InvalidInputError
 from engine.models import Agent, Customer
 from engine.sanitize import sanitize_line
+from engine.templates import MAX_SOURCE_CHARS
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
@@ -50,7 +51,6 @@ __all__ = [
     "template_context",
 ]
 
-MAX_SOURCE_CHARS = 65_536
 MAX_OUTPUT_CHARS = 100_000
 MAX_ITEMS = MAX_RANGE  # the sandbox's own bound on range()
 MAX_LOOP_STEPS = 250_000

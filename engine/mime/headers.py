@@ -22,7 +22,6 @@ from engine.mime.limits import (
 
 __all__ = ["HeaderBlock", "decode_words", "parse_header_block", "split_message", "split_part"]
 
-_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _LOGICAL_LINE_BREAK = re.compile(rb"\n(?![ \t])")
 # A Content-* field with its continuation lines.
 _CONTENT_FIELD = re.compile(rb"(?im)^content-[^:\r\n]*:[^\n]*(?:\n[ \t][^\n]*)*")
@@ -65,6 +64,22 @@ class HeaderBlock:
         return tuple(self._fields)
 
 
+def blank_line(data: bytes, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """(start, end) of the first empty line in data[start:end], as the regular expression
+    \r?\n\r?\n would find it, or None. Two searches for fixed bytes run in C at memory
+    speed, where the expression tried every position of a long header block."""
+    stop = len(data) if end is None else end
+    crlf = data.find(b"\n\r\n", start, stop)
+    # The second search stops where the first found one: a CRLF message has no \n\n,
+    # and looking for one would read all of it.
+    lf = data.find(b"\n\n", start, stop if crlf < 0 else crlf + 1)
+    if lf < 0 and crlf < 0:
+        return None
+    first = lf if lf >= 0 else crlf
+    begin = first - 1 if first > start and data[first - 1] == 13 else first  # 13: \r
+    return begin, first + (2 if first == lf else 3)
+
+
 def split_message(raw: bytes) -> tuple[bytes, int, bool]:
     """Find the header block of *raw*.
 
@@ -75,10 +90,10 @@ def split_message(raw: bytes) -> tuple[bytes, int, bool]:
         return b"", 1, True
     if raw.startswith(b"\r\n"):
         return b"", 2, True
-    match = _BLANK_LINE.search(raw)
-    if match is None:
+    found = blank_line(raw)
+    if found is None:
         return raw[:MAX_HEADER_BLOCK_BYTES], len(raw), False
-    return raw[: min(match.start(), MAX_HEADER_BLOCK_BYTES)], match.end(), True
+    return raw[: min(found[0], MAX_HEADER_BLOCK_BYTES)], found[1], True
 
 
 def split_part(data: bytes, start: int, end: int) -> tuple[HeaderBlock, int]:
@@ -91,13 +106,13 @@ def split_part(data: bytes, start: int, end: int) -> tuple[HeaderBlock, int]:
         return HeaderBlock({}), start + 1
     if data.startswith(b"\r\n", start, end):
         return HeaderBlock({}), start + 2
-    match = _BLANK_LINE.search(data, start, end)
-    header_end = match.start() if match else end
+    found = blank_line(data, start, end)
+    header_end = found[0] if found else end
     header = data[start : min(header_end, start + MAX_HEADER_BLOCK_BYTES)]
     block, stopped_at = parse_header_block(header, stop_at_garbage=True)
     if stopped_at < len(header):
         return block, start + stopped_at
-    return block, match.end() if match else end
+    return block, found[1] if found else end
 
 
 def content_fields(data: bytes) -> bytes:

@@ -5,6 +5,7 @@ it, so a sync killed at any point resumes where it stopped, with no duplicate an
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,9 +13,11 @@ from engine.imap.connection import ImapConnection
 from engine.ingest import (
     Incoming,
     Prepared,
+    pack,
     prepare_batch,
-    prepare_bodies,
     store_bodies,
+    summarise_bodies,
+    with_packed,
 )
 from engine.ingest import store_prepared as store_headers
 from engine.jobs.queue import enqueue_flags
@@ -323,7 +326,10 @@ class FolderSync:
 
         async def prepare(batch: list[int], fetched: list[ops.Fetched]) -> list[BodyUpdate]:
             pairs = [(ids[f.uid], f.data) for f in fetched if f.uid in ids and f.data]
-            return await self.cpu.run(prepare_bodies, pairs)
+            parsed, packed = await asyncio.gather(
+                self.cpu.run(summarise_bodies, pairs),
+                asyncio.to_thread(pack, [raw for _, raw in pairs]))
+            return with_packed(parsed, packed)
 
         async def store(batch: list[int], updates: list[BodyUpdate]) -> None:
             nonlocal done, nbytes

@@ -466,3 +466,22 @@ def test_the_body_summary_follows_folded_content_fields_among_others() -> None:
     assert summary.text == "folded ok"
     assert [a.filename for a in summary.attachments] == ["a.pdf"]
     assert summary.attachments == parse_envelope(folded).attachments
+
+
+def test_blank_line_finds_what_the_regular_expression_finds() -> None:
+    """The fast search for the end of a header block agrees with \\r?\\n\\r?\\n on every
+    mix of CR, LF and text, within any bounds."""
+    import random
+    import re
+
+    from engine.mime.headers import blank_line
+
+    pattern = re.compile(rb"\r?\n\r?\n")
+    rng = random.Random(7)
+    for _ in range(5000):
+        data = bytes(rng.choice(b"\r\n\r\nab:") for _ in range(rng.randrange(0, 14)))
+        start = rng.randrange(0, len(data) + 1)
+        end = rng.randrange(start, len(data) + 1)
+        match = pattern.search(data, start, end)
+        want = (match.start(), match.end()) if match else None
+        assert blank_line(data, start, end) == want, (data, start, end)

@@ -22,7 +22,7 @@ from engine.errors import FrontdeskError, InvalidInputError, NotFoundError
 from engine.models import Agent, Rule, RuleCondition, RuleOutcome, RuleTest
 from engine.rules.conditions import FIELDS, OPERATORS, describe
 from engine.service import Service
-from engine.templating import MAX_SOURCE_CHARS
+from engine.templates import MAX_SOURCE_CHARS
 from tui.commands import rules_toml
 from tui.commands.output import positive_int, print_json, print_table
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.errors import InvalidInputError
 from engine.models import Agent, Signature
 from engine.service import Service
-from engine.templating import MAX_SOURCE_CHARS
+from engine.templates import MAX_SOURCE_CHARS
 from tui.commands.output import print_json, print_table
 
 TEMPLATE_HELP = (

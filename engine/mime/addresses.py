@@ -14,7 +14,7 @@ from engine.sanitize import sanitize_line
 __all__ = ["Address", "parse_addresses"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Address:
     """One mailbox. Both fields are decoded and single-line sanitised by the parsers."""
 

@@ -60,7 +60,7 @@ _MESSAGE_ID_LINE = re.compile(rb"(?im)^message-id:[ \t]*(<[^<>\r\n]{1,996}>)")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Envelope:
     """What the list view and the index need from one message. All text is sanitised."""
 

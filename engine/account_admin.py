@@ -1,4 +1,4 @@
-"""Adding, inspecting and removing IMAP accounts, on behalf of an agent."""
+"""Adding, inspecting and removing accounts (IMAP and POP3), on behalf of an agent."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ import asyncio
 from dataclasses import replace
 
 from engine.access import manageable_account, visible_accounts
-from engine.accounts import AccountSpec, imap_settings, save_password, validate
+from engine.accounts import (
+    AccountSpec,
+    imap_settings,
+    password_for,
+    pop3_settings,
+    save_password,
+    validate,
+)
 from engine.errors import AccessDeniedError, InvalidInputError
 from engine.imap.folders import ConnectionReport, list_folders, test_connection
 from engine.imap.roles import ROLES
 from engine.logins import credential_for, open_imap
 from engine.oauth.config import PRESETS
 from engine.oauth.registry import config_for
+from engine.pop3.check import Pop3Report, check_pop3
 from storage import Store, agents, audit
 from storage import access as access_sql
 from storage import folder_state as folder_sql
@@ -51,6 +59,7 @@ async def add_account(
     await _check_may_add(store, creator, spec)
     if await settings_sql.by_name(store.reader, spec.name) is not None:
         raise InvalidInputError(f"an account named {spec.name!r} exists already")
+    sent_account = await _sent_account(store, creator, spec)
     host = spec.imap_host.strip() or None
     defaults = await defaults_sql.get(store.reader)
     if host is None and (spec.shared or defaults.host is None):
@@ -80,8 +89,13 @@ async def add_account(
             import_mode=spec.import_mode,
             import_since=spec.import_since,
             mark_read_on_import=spec.mark_read_on_import,
-            write_read_status=spec.write_read_status,
-            sync_folders=spec.folders,
+            # POP3 keeps no read status on the server: there is nothing to write back.
+            write_read_status=(spec.protocol == "imap" if spec.write_read_status is None
+                               else spec.write_read_status),
+            sync_folders=("INBOX",) if spec.protocol == "pop3" else spec.folders,
+            protocol=spec.protocol,
+            delete_after_import=spec.delete_after_import,
+            sent_account_id=sent_account,
         )
         if spec.shared:
             await access_sql.grant_agent(db, account_id=account_id, agent_id=creator.id,
@@ -94,12 +108,35 @@ async def add_account(
                            target_kind="account", target_id=account_id,
                            detail={"name": spec.name, "email": spec.email, "host": host,
                                    "kind": "shared" if spec.shared else "personal",
-                                   "oauth": spec.oauth})
+                                   "oauth": spec.oauth, "protocol": spec.protocol})
     if password is not None:
         await save_password(store, account_id, password)
     added = await settings_sql.by_id(store.reader, account_id)
     assert added is not None
     return added
+
+
+async def _sent_account(store: Store, creator: Agent, spec: AccountSpec) -> int | None:
+    """The IMAP account a POP3 account files its Sent copies in (--sent-to): one of the
+    same owner, so whoever sees the one sees the other: for a personal account another
+    of its owner's, for a shared one another shared one."""
+    if spec.sent_to is None:
+        return None
+    target = await settings_sql.by_name(store.reader, spec.sent_to)
+    manageable = {a.id for a in await managed_accounts(store, creator.id)}
+    if target is None or target.id not in manageable:
+        raise InvalidInputError(f"--sent-to {spec.sent_to!r}: no such account of yours; "
+                                "see `frontdesk account list`")
+    if target.protocol != "imap":
+        raise InvalidInputError(f"--sent-to {spec.sent_to!r} is a {target.protocol.upper()} "
+                                "account; name an IMAP account with a Sent folder")
+    same_owner = (target.kind == "shared" if spec.shared
+                  else target.kind == "personal" and target.owner_agent_id == creator.id)
+    if not same_owner:
+        raise InvalidInputError(
+            f"--sent-to {spec.sent_to!r} belongs to someone else; name an IMAP account of "
+            "the same owner (a shared one for a shared account)")
+    return target.id
 
 
 def _with_preset(spec: AccountSpec) -> AccountSpec:
@@ -178,9 +215,14 @@ async def managed_accounts(store: Store, agent_id: int) -> list[AccountSettings]
     return await settings_sql.list_for(store.reader, ids)
 
 
-async def check_account(store: Store, agent_id: int, name: str) -> ConnectionReport:
-    """Connect, log in, list capabilities and folders with their roles."""
+async def check_account(
+    store: Store, agent_id: int, name: str
+) -> ConnectionReport | Pop3Report:
+    """Connect, log in, list capabilities and folders with their roles; for a POP3
+    account, capabilities and the messages waiting on the server."""
     account = await manageable_account(store, agent_id, name)
+    if account.protocol == "pop3":
+        return await check_pop3(pop3_settings(account), await password_for(store, account))
     return await test_connection(imap_settings(account), await credential_for(store, account))
 
 
@@ -190,6 +232,8 @@ async def account_folders(
     """The account's folders with roles and sync flags; with `refresh`, the server's LIST
     is read first."""
     account = await manageable_account(store, agent_id, name)
+    if account.protocol == "pop3":  # an inbox only, made by its first sync
+        return [f for f in await folder_sql.of_account(store.reader, account.id) if f.present]
     if refresh:
         conn = await open_imap(store, account, name=f"folders-{account.name}")
         try:
@@ -214,6 +258,9 @@ async def configure_folders(
 ) -> list[FolderState]:
     """Choose the folders to sync and override detected roles; return the folders."""
     account = await manageable_account(store, agent_id, name)
+    if account.protocol == "pop3":
+        raise InvalidInputError(f"{name} is a POP3 account: it has an inbox only, with no "
+                                "folders or roles to choose")
     folders = {f.name: f for f in await folder_sql.of_account(store.reader, account.id)}
     if sync is not None:
         unknown = [n for n in sync if n not in folders and n.upper() != "INBOX"]

@@ -9,6 +9,7 @@ the running engine is woken. The job then settles the row with what the server d
 from __future__ import annotations
 
 from engine.access import require_act, visible_accounts
+from engine.accounts import on_imap_server
 from engine.errors import GoneError, InvalidInputError, NotFoundError
 from engine.jobs.queue import (
     MESSAGE_REMOVALS,
@@ -119,14 +120,18 @@ async def is_on_server(db: Db, target: ActionTarget) -> bool:
 
 
 async def has_server(db: Db, account_id: int) -> bool:
-    """Whether the account syncs with an IMAP server."""
+    """Whether the account syncs with an IMAP server (a POP3 account does not: its
+    changes stay in the store)."""
     account = await settings_sql.by_id(db, account_id)
-    return account is not None and bool(account.imap_host)
+    return account is not None and on_imap_server(account)
 
 
 async def _no_archive(db: Db, account_id: int) -> InvalidInputError:
     account = await settings_sql.by_id(db, account_id)
     name = account.name if account is not None else str(account_id)
+    if account is not None and account.protocol == "pop3":
+        return InvalidInputError(f"account {name!r} is a POP3 account: it has an inbox only, "
+                                 "so there is no Archive folder; delete the message instead")
     return InvalidInputError(
         f"account {name!r} has no Archive folder: give one the archive role with "
         f"`frontdesk account folders {name} --role FOLDER=archive`"

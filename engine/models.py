@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.doctor.report import DoctorCheck, DoctorReport
 from engine.mime import Attachment
+from engine.setup.models import (
+    AuthHints,
+    Discovery,
+    DiscoveryNetwork,
+    PortProbe,
+    ServerGuess,
+)
+from engine.setup.presets import Endpoint, ProviderPreset
 from storage.audit import AuditEntry
 from storage.records import (
     Account,
@@ -33,12 +42,18 @@ __all__ = [
     "Agent",
     "Attachment",
     "AuditEntry",
+    "AuthHints",
     "BlockEntry",
     "Case",
     "Conversion",
     "Customer",
+    "Discovery",
+    "DiscoveryNetwork",
+    "DoctorCheck",
+    "DoctorReport",
     "Draft",
     "DraftAttachment",
+    "Endpoint",
     "Folder",
     "Lead",
     "MessageRemoved",
@@ -46,12 +61,15 @@ __all__ = [
     "MessageView",
     "OutOfOffice",
     "OutOfOfficeSpec",
+    "PortProbe",
+    "ProviderPreset",
     "RenderedTemplate",
     "Rule",
     "RuleCondition",
     "RuleOutcome",
     "RuleTest",
     "SenderCard",
+    "ServerGuess",
     "Signature",
     "SmtpChange",
     "SmtpConfig",

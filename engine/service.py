@@ -36,6 +36,7 @@ from engine.access import manageable_account, require_act, visible_accounts
 from engine.account_edit import AccountChange
 from engine.accounts import AccountSpec
 from engine.compose import format_mailbox
+from engine.doctor.run import diagnose
 from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
 from engine.imap.folders import ConnectionReport
@@ -57,6 +58,9 @@ from engine.models import (
     Case,
     Conversion,
     Customer,
+    Discovery,
+    DiscoveryNetwork,
+    DoctorReport,
     Draft,
     Folder,
     Gateway,
@@ -83,11 +87,13 @@ from engine.models import (
 )
 from engine.oauth import registry as oauth_registry
 from engine.oauth.sign_in import SignIns
+from engine.pop3.check import Pop3Report
 from engine.refusals import audits_refusals
 from engine.rules import admin as rules_admin
 from engine.search.scope import build_filter, visible
 from engine.sending import config as sending_config
 from engine.sending import drafts, outbox, test_send
+from engine.sending import lookup as sending_lookup
 from engine.sending.drafts_mirror import DraftsMirror, mirror_setting, set_mirror
 from engine.status import AccountHealth, account_health
 from engine.sync.account import AccountResult
@@ -173,7 +179,12 @@ class Service(Protocol):
 
     async def set_account_password(self, agent: Agent, name: str, password: str) -> None: ...
 
-    async def test_account(self, agent: Agent, name: str) -> ConnectionReport: ...
+    async def test_account(
+        self, agent: Agent, name: str
+    ) -> ConnectionReport | Pop3Report: ...
+
+    async def discover_account(self, agent: Agent, address: str, *,
+                               network: DiscoveryNetwork | None = None) -> Discovery: ...
 
     async def change_account(
         self, agent: Agent, name: str, change: AccountChange
@@ -194,6 +205,9 @@ class Service(Protocol):
     ) -> list[AccountResult]: ...
 
     async def status(self, agent: Agent, *, counts: bool = True) -> list[AccountHealth]: ...
+
+    async def doctor(self, agent: Agent, *, account: str | None = None,
+                     offline: bool = False) -> DoctorReport: ...
 
     async def request_sync(self, agent: Agent) -> None: ...
 
@@ -363,6 +377,12 @@ class Service(Protocol):
     async def drafts_mirror(self, agent: Agent, name: str) -> DraftsMirror: ...
 
     async def set_drafts_mirror(self, agent: Agent, name: str, on: bool) -> DraftsMirror: ...
+
+    async def smtp_config(self, agent: Agent, name: str) -> SmtpConfig: ...
+
+    async def system_smtp(self, agent: Agent) -> SmtpConfig | None: ...
+
+    async def main_account(self, agent: Agent) -> str | None: ...
 
 
     # Agents, their assigned addresses, and SSH gateways: admins change them; every
@@ -609,8 +629,18 @@ class LocalService:
     async def set_account_password(self, agent: Agent, name: str, password: str) -> None:
         await account_admin.set_password(self.store, agent.id, name, password)
 
-    async def test_account(self, agent: Agent, name: str) -> ConnectionReport:
+    async def test_account(self, agent: Agent, name: str) -> ConnectionReport | Pop3Report:
         return await account_admin.check_account(self.store, agent.id, name)
+
+    async def discover_account(self, agent: Agent, address: str, *,
+                               network: DiscoveryNetwork | None = None) -> Discovery:
+        """The servers of `address`, asked of the network (presets, MX, autoconfig, DNS
+        SRV, then guessed host names); what was tried is in Discovery.tried. Reads no
+        mail and no store; InvalidInputError only for a bad address or network setting."""
+        # Imported here: dnspython loads only when someone asks for discovery.
+        from engine.setup.discover import discover
+
+        return await discover(address, network=network or DiscoveryNetwork())
 
     async def change_account(
         self, agent: Agent, name: str, change: AccountChange
@@ -671,6 +701,15 @@ class LocalService:
         left at 0 (they read every message row: the console's status line polls this)."""
         return [await account_health(self.store, a, counts=counts)
                 for a in await account_admin.list_accounts(self.store, agent.id)]
+
+    async def doctor(self, agent: Agent, *, account: str | None = None,
+                     offline: bool = False) -> DoctorReport:
+        """Check the installation: the database's files and contents, the key file, and
+        each account the agent may configure (only `account`, when named): token, login,
+        SMTP, last sync error, queued jobs; and the clock against a server's. `offline`
+        skips what needs the network. Never raises for what it finds: each finding is a
+        check in the report, with what to do."""
+        return await diagnose(self.store, agent, account=account, offline=offline)
 
     # Triage
 
@@ -991,6 +1030,18 @@ class LocalService:
         mirror."""
         return await set_mirror(self.store, agent, name, on)
 
+    async def smtp_config(self, agent: Agent, name: str) -> SmtpConfig:
+        """How an account sends now (no password), for whoever configures it."""
+        return await sending_lookup.account_smtp(self.store, agent, name)
+
+    async def system_smtp(self, agent: Agent) -> SmtpConfig | None:
+        """The system SMTP (no password), None when unset; admins only."""
+        return await sending_lookup.system_smtp(self.store, agent)
+
+    async def main_account(self, agent: Agent) -> str | None:
+        """The account the agent's new mail goes out from, None when none is chosen."""
+        return await sending_lookup.main_account(self.store, agent)
+
 
     async def add_agent(self, agent: Agent, spec: AgentSpec) -> AgentAdded:
         """Add an agent, or bring back a deactivated one of that name (admins)."""
@@ -1131,9 +1182,12 @@ async def _queue_flag(
     agent: Agent,
 ) -> None:
     """Queue setting or clearing `flag` on the server, in the caller's transaction, when
-    the message is on a server; the running engine is woken to carry it out now."""
+    the message is on an IMAP server; the running engine is woken to carry it out now."""
     if folder is None or head.uid is None or head.uidvalidity is None:
         return
+    account = await settings_sql.by_id(db, head.account_id)
+    if account is not None and account.protocol == "pop3":
+        return  # POP3 has no flags: they stay in the store
     await enqueue_flags(
         db, account_id=head.account_id, folder=folder.name, uidvalidity=head.uidvalidity,
         uids=[head.uid], add=(flag,) if on else (), remove=() if on else (flag,),

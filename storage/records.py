@@ -173,6 +173,26 @@ class AccountSettings:
     oauth_user: str | None = None
     oauth_expires_at: str | None = None
     has_token: bool = False
+    # "imap", or "pop3": the server in imap_host/imap_port/imap_security is a POP3 one,
+    # the account has an inbox only and nothing is written back but deletions.
+    protocol: str = "imap"
+    # POP3: delete each message from the server once it is in the store.
+    delete_after_import: bool = False
+    # POP3: the IMAP account (same owner) whose Sent folder files copies of mail sent
+    # from this one, and its name; None: they are filed nowhere on a server.
+    sent_account_id: int | None = None
+    sent_account: str | None = None
+
+
+@dataclass(frozen=True)
+class Pop3Uidl:
+    """A UIDL a POP3 server listed for an account, and what became of its message:
+    state pending (first import, not handled yet) | stored | skipped | denied."""
+
+    uidl: str
+    state: str
+    message_id: int | None
+    deleted_on_server: bool
 
 
 @dataclass(frozen=True)

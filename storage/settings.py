@@ -11,17 +11,18 @@ from storage.db import Db
 from storage.imap_defaults import ServerFields, fill
 from storage.records import AccountSettings
 
-# A personal account's empty server fields are filled from imap_defaults as they are
-# read (storage.imap_defaults.fill); shared accounts use only their own.
+# A personal IMAP account's empty server fields are filled from imap_defaults as they
+# are read (storage.imap_defaults.fill); shared and POP3 accounts use only their own.
 _SELECT = """
 SELECT a.*, EXISTS (SELECT 1 FROM account_secrets AS s
                      WHERE s.account_id = a.id AND s.purpose = 'imap_password') AS has_password,
        EXISTS (SELECT 1 FROM account_secrets AS s
                 WHERE s.account_id = a.id AND s.purpose = 'oauth_refresh_token') AS has_token,
        d.host AS default_host, d.port AS default_port, d.security AS default_security,
-       d.ca_file AS default_ca_file
+       d.ca_file AS default_ca_file, sa.name AS sent_account_name
   FROM accounts AS a
-  LEFT JOIN imap_defaults AS d ON d.id = 1 AND a.kind = 'personal'
+  LEFT JOIN imap_defaults AS d ON d.id = 1 AND a.kind = 'personal' AND a.protocol = 'imap'
+  LEFT JOIN accounts AS sa ON sa.id = a.sent_account_id
 """
 
 
@@ -67,6 +68,10 @@ def _settings(row: sqlite3.Row) -> AccountSettings:
         oauth_user=row["oauth_user"],
         oauth_expires_at=row["oauth_expires_at"],
         has_token=bool(row["has_token"]),
+        protocol=row["protocol"],
+        delete_after_import=bool(row["delete_after_import"]),
+        sent_account_id=row["sent_account_id"],
+        sent_account=row["sent_account_name"],
     )
 
 
@@ -112,23 +117,28 @@ async def insert(
     mark_read_on_import: bool,
     write_read_status: bool,
     sync_folders: Iterable[str],
+    protocol: str = "imap",
+    delete_after_import: bool = False,
+    sent_account_id: int | None = None,
 ) -> int:
-    """Create an IMAP account; return its id. Server fields left None stay empty in the
-    row (a personal account then reads them from the IMAP defaults)."""
+    """Create an account; return its id. Server fields left None stay empty in the row
+    (a personal IMAP account then reads them from the IMAP defaults). For `protocol`
+    "pop3" the server fields name the POP3 server."""
     return await db.insert(
         """
         INSERT INTO accounts (
             name, display_name, email, kind, owner_agent_id, imap_host, imap_port,
             imap_security, imap_username, verify_cert, ca_file, password_command,
             check_every_minutes, import_mode, import_since, mark_read_on_import,
-            write_read_status, sync_folders
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            write_read_status, sync_folders, protocol, delete_after_import, sent_account_id
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             name, display_name, email, kind, owner_agent_id, imap_host, imap_port,
             imap_security, imap_username, int(verify_cert), ca_file, password_command,
             check_every_minutes, import_mode, import_since, int(mark_read_on_import),
-            int(write_read_status), json.dumps(list(sync_folders)),
+            int(write_read_status), json.dumps(list(sync_folders)), protocol,
+            int(delete_after_import), sent_account_id,
         ),
     )
 

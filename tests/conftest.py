@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers.dovecot import DOVECOT_BIN, DovecotServer, start_dovecot
+from tests.servers.dovecot import DOVECOT_BIN, POP3_BIN, DovecotServer, start_dovecot
 
 
 def _ci() -> bool:
@@ -57,3 +57,16 @@ def dovecot_factory() -> Iterator[Callable[..., DovecotServer]]:
     finally:
         for server in started:
             server.stop()
+
+
+@pytest.fixture
+def dovecot_pop3() -> Iterator[DovecotServer]:
+    """A private Dovecot for one test serving its mailboxes over POP3 as well as IMAP
+    (pop3_port with STLS, pop3_ssl_port); users as the `dovecot` fixture's."""
+    require_binary(DOVECOT_BIN, "dovecot-imapd")
+    require_binary(POP3_BIN, "dovecot-pop3d")
+    server = start_dovecot(pop3=True)
+    try:
+        yield server
+    finally:
+        server.stop()

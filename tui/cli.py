@@ -27,6 +27,7 @@ from tui.commands import (
     blocks,
     cases,
     customers,
+    doctor,
     imap,
     leads,
     mail,
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.register(commands, common)
     ooo.register(commands, common)
     audit.register(commands, common)
+    doctor.register(commands, common)
     return parser
 
 
@@ -133,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.db_path = Path(args.db).expanduser() if args.db else None
         if args.command == "demo":
             return asyncio.run(_demo(args))
+        if args.command == "doctor":  # opens the store itself, after checking it
+            return asyncio.run(doctor.run(args))
         if args.command == "sync":
             from engine.sync.cpu import prefork
 

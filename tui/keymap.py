@@ -92,6 +92,8 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("account.list", "", "Accounts: sync health and sign-in",
             action="screen.accounts"),
     KeySpec("rules.list", "", "Rules: auto-responses and filters", action="screen.rules"),
+    KeySpec("settings.open", "", "Settings: console, accounts and administration",
+            action="screen.settings"),
 )
 
 SPECS: dict[str, KeySpec] = {spec.id: spec for spec in KEY_TABLE}

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from engine.accounts import on_imap_server
 from engine.cases import convert_on_arrival
 from engine.errors import InvalidInputError
 from engine.ingest import iso_utc
@@ -276,7 +277,7 @@ async def _flags(db: Db, setup: Setup, rule: Rule, target: Target, *,
 
 
 def _on_server(setup: Setup, target: Target) -> bool:
-    return bool(setup.account.imap_host) and target.uid is not None
+    return on_imap_server(setup.account) and target.uid is not None
 
 
 async def _move(db: Db, setup: Setup, rule: Rule, target: Target, *, live: bool,

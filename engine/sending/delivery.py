@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
+from engine.accounts import on_imap_server, sent_copies_account
 from engine.compose import recipients
 from engine.errors import FrontdeskError
 from engine.ingest import Incoming, Prepared, prepare_batch, store_prepared_in
@@ -26,7 +27,6 @@ from storage import Db, Store
 from storage import folder_state as folder_sql
 from storage import jobs as jobs_sql
 from storage import outgoing as outgoing_sql
-from storage import settings as settings_sql
 from storage import smtp as smtp_sql
 from storage.records import Draft, Job
 
@@ -108,18 +108,21 @@ async def _record_sent(store: Store, job: Job, draft: Draft, raw: bytes,
 
 
 async def _file_in_sent(db: Db, draft: Draft, prepared: list[Prepared]) -> None:
-    sent = next((f for f in await folder_sql.of_account(db, draft.account_id)
+    # A POP3 account's copies go to the IMAP account chosen for them, if any.
+    account = await sent_copies_account(db, draft.account_id)
+    if account is None:
+        return
+    sent = next((f for f in await folder_sql.of_account(db, account.id)
                  if f.role == "sent" and f.present and f.selectable), None)
     if sent is None:
         return
-    ids = await store_prepared_in(db, account_id=draft.account_id, folder_id=sent.id,
+    ids = await store_prepared_in(db, account_id=account.id, folder_id=sent.id,
                                   prepared=prepared)
-    account = await settings_sql.by_id(db, draft.account_id)
     config = await smtp_sql.of_account(db, draft.account_id)
-    if account is None or not account.imap_host or (config and config.server_saves_sent):
+    if not on_imap_server(account) or (config and config.server_saves_sent):
         return
     await jobs_sql.enqueue(
-        db, account_id=draft.account_id, kind=IMAP_APPEND,
+        db, account_id=account.id, kind=IMAP_APPEND,
         payload={"outgoing": draft.id, "row": ids[0] if ids else None, "folder": sent.name,
                  "folder_id": sent.id, "message_id": draft.message_id},
         created_by=draft.agent_id, idempotency_key=f"append:{draft.message_id}",

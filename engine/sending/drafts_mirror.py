@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.access import visible_accounts
+from engine.accounts import on_imap_server
 from engine.errors import AccessDeniedError, NotFoundError
 from engine.jobs.queue import DRAFT_MIRROR
 from engine.models import Agent, Draft
@@ -44,7 +45,7 @@ def mirrors_for(account: AccountSettings, agent_id: int | None) -> bool:
     """Whether drafts that `agent_id` writes from `account` are mirrored to its server."""
     return (account.kind == "personal" and account.mirror_drafts
             and agent_id is not None and account.owner_agent_id == agent_id
-            and bool(account.imap_host))
+            and on_imap_server(account))
 
 
 def mirrored(draft: Draft | None, account: AccountSettings | None,
@@ -120,7 +121,7 @@ async def set_mirror(store: Store, agent: Agent, name: str, on: bool) -> DraftsM
             f"account {name!r} belongs to another agent; only its owner can mirror drafts")
     async with store.transaction() as db:
         await settings_sql.set_mirror_drafts(db, account.id, on)
-        if on != account.mirror_drafts and account.imap_host:
+        if on != account.mirror_drafts and on_imap_server(account):
             for draft in await outgoing_sql.of_agent(
                     db, agent_id=agent.id, states=("draft",), account_ids=(account.id,),
                     limit=_MAX_DRAFTS):

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.errors import (
     FrontdeskError,
@@ -19,6 +19,7 @@ from engine.errors import (
 from engine.imap.connection import ImapConnection
 from engine.imap.idle import idle_once
 from engine.logins import open_imap
+from engine.pop3.sync import sync_pop3_account
 from engine.sync.account import AccountResult, sync_account
 from engine.sync.cpu import CpuPool
 from engine.sync.progress import Progress, SyncEvent
@@ -57,7 +58,7 @@ async def sync_once(
         if not accounts:
             progress(SyncEvent("headers_done"))
         results = await asyncio.gather(*(
-            sync_account(store, a, cpu=cpu, progress=progress, on_headers=headers_stored)
+            _sync_pass(store, a, cpu=cpu, progress=progress, on_headers=headers_stored)
             for a in accounts
         ))
     finally:
@@ -108,7 +109,7 @@ async def _account_loop(
     try:
         while not stop.is_set():
             current = await settings_sql.by_id(store.reader, account.id) or account
-            result = await sync_account(store, current, cpu=cpu, progress=progress, only=only)
+            result = await _sync_pass(store, current, cpu=cpu, progress=progress, only=only)
             if result.auth_failed:
                 until = ("someone signs it in again" if current.oauth_provider
                          else "the password is changed")
@@ -141,6 +142,18 @@ async def _account_loop(
                 await idle
 
 
+async def _sync_pass(
+    store: Store, account: AccountSettings, *, cpu: CpuPool, progress: Progress,
+    only: Sequence[str] | None = None, on_headers: Callable[[], None] | None = None,
+) -> AccountResult:
+    """One pass over one account, as its protocol syncs."""
+    if account.protocol == "pop3":
+        return await sync_pop3_account(store, account, progress=progress,
+                                       on_headers=on_headers)
+    return await sync_account(store, account, cpu=cpu, progress=progress, only=only,
+                              on_headers=on_headers)
+
+
 async def _credentials_changed(store: Store, account_id: int, stop: asyncio.Event,
                                wake_all: asyncio.Event) -> None:
     """Return once the account's refused credentials were replaced (a new password, a
@@ -155,6 +168,8 @@ async def _credentials_changed(store: Store, account_id: int, stop: asyncio.Even
 
 
 async def _inbox_name(store: Store, account: AccountSettings) -> str | None:
+    if account.protocol == "pop3":
+        return None  # no IDLE in POP3: the check interval polls it
     for folder in await folder_sql.of_account(store.reader, account.id):
         if folder.role == "inbox" and folder.sync_enabled and folder.present:
             return folder.name

@@ -1,4 +1,4 @@
-"""A throwaway Dovecot IMAP server for integration tests.
+"""A throwaway Dovecot IMAP server for integration tests (and, opted in, POP3).
 
 Everything lives in one temp dir (config, users, certs, mail, sockets, log); the server
 runs in its own process group so stopping it takes every child with it. The recipe and
@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import grp
 import os
+import poplib
 import pwd
 import secrets
 import shutil
@@ -34,6 +35,8 @@ DOVECOT_BIN = Path(os.environ.get("DOVECOT_BIN", "/usr/sbin/dovecot"))
 DOVEADM_BIN = Path(os.environ.get("DOVEADM_BIN") or shutil.which("doveadm") or "/usr/bin/doveadm")
 # Only needed with start_dovecot(submission_relay=...); Debian: dovecot-submissiond.
 SUBMISSION_BIN = Path(os.environ.get("DOVECOT_SUBMISSION_BIN", "/usr/lib/dovecot/submission"))
+# Only needed with start_dovecot(pop3=True); Debian: dovecot-pop3d.
+POP3_BIN = Path(os.environ.get("DOVECOT_POP3_BIN", "/usr/lib/dovecot/pop3"))
 HOST = "127.0.0.1"
 
 DEFAULT_ADDRESSES = ("alice@example.com", "bob@example.com", "support@example.com")
@@ -118,6 +121,8 @@ class DovecotServer:
     users: dict[str, str]
     shares: tuple[Share, ...] = ()
     submission_port: int | None = None  # only when started with submission_relay
+    pop3_port: int | None = None  # only when started with pop3: plain POP3, STLS offered
+    pop3_ssl_port: int | None = None  # POP3S
     config: Path | None = None
     log: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -170,6 +175,34 @@ class DovecotServer:
             _close_quietly(client)
             raise
         return client
+
+    def pop3(self, user: str, *, ssl: bool = True, timeout: float = 10.0) -> poplib.POP3:
+        """A POP3 session logged in as *user* (POP3S, or plain + STLS); end it with quit()
+        (which deletes what was marked) or close()."""
+        if self.pop3_port is None or self.pop3_ssl_port is None:
+            raise RuntimeError("this server was started without pop3=True")
+        client: poplib.POP3
+        if ssl:
+            client = poplib.POP3_SSL(self.host, self.pop3_ssl_port, timeout=timeout,
+                                     context=self.ssl_context())
+        else:
+            client = poplib.POP3(self.host, self.pop3_port, timeout=timeout)
+            client.stls(self.ssl_context())
+        try:
+            client.user(user)
+            client.pass_(self.users[user])
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def pop3_uidls(self, user: str) -> list[str]:
+        """The UIDLs of *user*'s maildrop, in order, as its POP3 service lists them."""
+        client = self.pop3(user)
+        try:
+            return [line.split(b" ", 1)[1].decode() for line in client.uidl()[1]]
+        finally:
+            client.quit()
 
     def shared_name(self, owner: str, folder: str = "INBOX") -> str:
         """How *owner*'s *folder* appears to a grantee (see the shared namespace prefix)."""
@@ -312,6 +345,7 @@ def start_dovecot(
     shares: Sequence[Share] = DEFAULT_SHARES,
     submission_relay: tuple[str, int] | None = None,
     oauth: OAuthValidation | None = None,
+    pop3: bool = False,
     ready_timeout: float = 10.0,
     binary: Path = DOVECOT_BIN,
 ) -> DovecotServer:
@@ -321,7 +355,8 @@ def start_dovecot(
     passwords). *shares* are granted by the owners via SETACL after start. With
     *submission_relay* = (host, port) a submission service relaying there is started too.
     With *oauth* the users may also log in (IMAP and submission) with bearer tokens it
-    validates; passwords keep working.
+    validates; passwords keep working. With *pop3* the same mailboxes are served over
+    POP3 too (plain with STLS on pop3_port, POP3S on pop3_ssl_port).
     """
     users = dict(default_users() if users is None else users)
     for address, password in users.items():
@@ -333,12 +368,14 @@ def start_dovecot(
             raise ValueError(f"share refers to an unknown user: {share}")
     if not binary.exists():
         raise FileNotFoundError(f"dovecot not found at {binary}")
+    if pop3 and not POP3_BIN.exists():
+        raise FileNotFoundError(f"dovecot's POP3 service not found at {POP3_BIN}")
 
     last_error: RuntimeError | None = None
     # Free ports are picked by binding port 0 and releasing; another process can grab one
     # before Dovecot binds it, so retry with fresh ports when that happens.
     for _attempt in range(3):
-        server = _launch(users, shares, submission_relay, oauth, binary)
+        server = _launch(users, shares, submission_relay, oauth, binary, pop3=pop3)
         try:
             _wait_ready(server, ready_timeout)
         except RuntimeError as exc:
@@ -364,6 +401,8 @@ def _launch(
     submission_relay: tuple[str, int] | None,
     oauth: OAuthValidation | None,
     binary: Path,
+    *,
+    pop3: bool = False,
 ) -> DovecotServer:
     # Not pytest's tmp_path: as root it is 0700 and uid nobody could not reach the homes.
     # A short prefix keeps Dovecot's unix socket paths well under the 108-byte limit.
@@ -382,9 +421,10 @@ def _launch(
         if oauth is not None:
             _write_oauth_files(root, oauth)
 
-        ports = free_ports(3 if submission_relay else 2)
+        ports = free_ports(2 + (1 if submission_relay else 0) + (2 if pop3 else 0))
         port, ssl_port = ports[0], ports[1]
         submission_port = ports[2] if submission_relay else None
+        pop3_ports = (ports[-2], ports[-1]) if pop3 else None
         config = root / "dovecot.conf"
         config.write_text(
             _render_config(
@@ -397,6 +437,7 @@ def _launch(
                 submission_relay=submission_relay,
                 oauth=oauth,
                 identity=identity,
+                pop3_ports=pop3_ports,
             )
         )
         log = root / "dovecot.log"
@@ -421,6 +462,8 @@ def _launch(
         users=users,
         shares=tuple(shares),
         submission_port=submission_port,
+        pop3_port=pop3_ports[0] if pop3_ports else None,
+        pop3_ssl_port=pop3_ports[1] if pop3_ports else None,
         config=config,
         log=log,
         process=process,
@@ -447,6 +490,13 @@ def _wait_ready(server: DovecotServer, timeout: float) -> None:
                 and (
                     server.submission_port is None
                     or _greets(server.host, server.submission_port, None, b"220 ")
+                )
+                and (
+                    server.pop3_port is None
+                    or server.pop3_ssl_port is None
+                    or (_greets(server.host, server.pop3_port, None, b"+OK")
+                        and _greets(server.host, server.pop3_ssl_port,
+                                    server.ssl_context(), b"+OK"))
                 )
             ):
                 return
@@ -560,12 +610,17 @@ def _render_config(
     submission_relay: tuple[str, int] | None,
     oauth: OAuthValidation | None,
     identity: _Identity,
+    pop3_ports: tuple[int, int] | None = None,
 ) -> str:
     special = "".join(
         f"  mailbox {name} {{\n    special_use = {flag}\n    auto = subscribe\n  }}\n"
         for name, flag in SPECIAL_USE.items()
     )
     protocols = "imap submission" if submission_relay else "imap"
+    pop3 = ""
+    if pop3_ports is not None:
+        protocols += " pop3"
+        pop3 = _pop3_service(identity, *pop3_ports)
     oauth_mechs = " ".join(oauth.mechanisms) if oauth is not None else ""
     mechanisms = f"plain login {oauth_mechs}".strip()
     oauth_passdb = _oauth_passdb(root, oauth_mechs) if oauth is not None else ""
@@ -666,7 +721,28 @@ service imap-login {{
     ssl = yes
   }}
 }}
-{submission}"""
+{submission}{pop3}"""
+
+
+def _pop3_service(identity: _Identity, port: int, ssl_port: int) -> str:
+    """POP3 on the same mailboxes: plain (STLS offered) and POP3S. UIDLs are Dovecot's
+    default, UID and UIDVALIDITY in hex: stable while the mailbox lives."""
+    return f"""
+protocol pop3 {{
+  pop3_uidl_format = %08Xu%08Xv
+}}
+service pop3-login {{
+{identity.chroot_line}  inet_listener pop3 {{
+    address = {HOST}
+    port = {port}
+  }}
+  inet_listener pop3s {{
+    address = {HOST}
+    port = {ssl_port}
+    ssl = yes
+  }}
+}}
+"""
 
 
 def _oauth_passdb(root: Path, mechanisms: str) -> str:

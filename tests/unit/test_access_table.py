@@ -255,6 +255,7 @@ ROWS: tuple[Row, ...] = (
     Row("configure_smtp", MANAGE, lambda s, a, w: s.configure_smtp(
         a, ALICE_MAIL, SmtpChange(host="127.0.0.1", port=2, security="none", no_auth=True))),
     Row("set_drafts_mirror", MANAGE, lambda s, a, w: s.set_drafts_mirror(a, ALICE_MAIL, True)),
+    Row("smtp_config", MANAGE, lambda s, a, w: s.smtp_config(a, ALICE_MAIL)),
     Row("begin_sign_in", MANAGE, lambda s, a, w: s.begin_sign_in(a, ALICE_MAIL), reaches=True),
     Row("sync", MANAGE, lambda s, a, w: s.sync(a, account=ALICE_MAIL)),
     Row("grant_account", MANAGE, lambda s, a, w: s.grant_account(a, ALICE_MAIL, "admin")),
@@ -294,6 +295,8 @@ NOT_ABOUT_MAIL = {
     "template": "saved replies are the team's",
     "remove_template": "saved replies are the team's",
     "configure_system_smtp": "the system SMTP (admins)",
+    "system_smtp": "the system SMTP (admins)",
+    "main_account": "the agent's own choice of account; none it no longer sees",
     "add_agent": "agents (admins)",
     "list_agents": "agents",
     "remove_agent": "agents (admins)",
@@ -314,6 +317,8 @@ NOT_ABOUT_MAIL = {
     "finish_sign_in": "a sign-in the agent itself began",
     "paste_sign_in": "a sign-in the agent itself began",
     "cancel_sign_in": "a sign-in the agent itself began",
+    "doctor": "checks the installation and only the accounts the agent configures",
+    "discover_account": "asks the network about an address; reads no mail",
 }
 
 

@@ -1,6 +1,7 @@
 """`frontdesk account add|list|test|folders|password|reconnect|remove` (and, through
 tui.commands.smtp, `smtp|test-send|main`; through tui.commands.drafts_mirror, `drafts`;
-through tui.commands.access, `grant|revoke|share|access`)."""
+through tui.commands.access, `grant|revoke|share|access`; through
+tui.commands.discover, `discover`)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,35 @@ from engine.accounts import AccountSpec, parse_import
 from engine.errors import FrontdeskError, InvalidInputError
 from engine.imap.connection import default_port
 from engine.models import Agent
+from engine.pop3.check import Pop3Report
+from engine.pop3.client import default_pop3_port
 from engine.service import Service
-from tui.commands import access, account_set, drafts_mirror, oauth, smtp
+from tui.commands import access, account_set, discover, drafts_mirror, oauth, smtp
 from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    account = commands.add_parser("account", help="add, test and manage IMAP accounts",
-                                  description="Add, test and manage IMAP accounts.")
+    account = commands.add_parser("account", help="add, test and manage IMAP and POP3 accounts",
+                                  description="Add, test and manage IMAP and POP3 accounts.")
     sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 
-    add = sub.add_parser("add", parents=[common], help="add an IMAP account",
-                         description="Add an IMAP account: a personal one of yours, for "
+    add = sub.add_parser("add", parents=[common], help="add an IMAP or POP3 account",
+                         description="Add an IMAP account, or a POP3 one with --protocol "
+                         "pop3: a personal one of yours, for "
                          "an address you own, or (admins) a shared one with --shared. The "
                          "password is read from standard input (--password-stdin) or "
                          "comes from a command. Server options left out of a personal "
-                         "account come from `frontdesk imap defaults`.")
+                         "IMAP account come from `frontdesk imap defaults`.")
     add.add_argument("name", help="a short name: letters, digits, '.', '_' or '-'")
     add.add_argument("--email", required=True, help="the mailbox's address")
-    add.add_argument("--imap-host", metavar="HOST", default="",
-                     help="default: the IMAP defaults' host")
-    add.add_argument("--imap-port", type=int, metavar="PORT",
-                     help="default: 993 with ssl, 143 with starttls or none")
+    add.add_argument("--protocol", choices=("imap", "pop3"), default="imap",
+                     help="how the mailbox is read (default: imap); POP3 has an inbox only")
+    add.add_argument("--imap-host", "--host", metavar="HOST", default="", dest="imap_host",
+                     help="the server (default: the IMAP defaults' host)")
+    add.add_argument("--imap-port", "--port", type=int, metavar="PORT", dest="imap_port",
+                     help="default: 993 with ssl, 143 with starttls or none "
+                     "(POP3: 995, 110)")
     add.add_argument("--security", choices=("ssl", "starttls", "none"),
                      help="default: the IMAP defaults', else ssl")
     add.add_argument("--username", metavar="USER", help="IMAP login (default: the email)")
@@ -66,6 +73,12 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                      help="mark mail read on the server once imported")
     add.add_argument("--no-write-read-status", action="store_true",
                      help="keep read/unread changes made here off the server")
+    add.add_argument("--delete-after-import", action="store_true",
+                     help="POP3: delete mail from the server once it is stored here "
+                     "(default: leave it on the server)")
+    add.add_argument("--sent-to", metavar="ACCOUNT",
+                     help="POP3: file copies of sent mail in this IMAP account's Sent "
+                     "folder (default: nowhere on a server)")
     add.add_argument("--json", action="store_true", help="print the account as JSON")
 
     listing = sub.add_parser("list", parents=[common], help="list accounts")
@@ -106,6 +119,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     drafts_mirror.register_account_actions(sub, common)
     access.register_account_actions(sub, common)
     account_set.register_account_actions(sub, common)
+    discover.register_account_actions(sub, common)
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
@@ -118,6 +132,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         return await access.run_account(args, service, agent)
     if action in account_set.ACCOUNT_ACTIONS:
         return await account_set.run_account(args, service, agent)
+    if action in discover.ACCOUNT_ACTIONS:
+        return await discover.run_account(args, service, agent)
     if action == "add":
         return await _add(args, service, agent)
     if action == "list":
@@ -126,6 +142,9 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         report = await service.test_account(agent, args.name)
         if args.json:
             print_json(report)
+            return 0
+        if isinstance(report, Pop3Report):
+            _print_pop3_report(report)
             return 0
         print(f"ok: logged in to {report.host}:{report.port} ({report.security}) as "
               f"{report.username} in {report.seconds:.2f}s")
@@ -165,9 +184,12 @@ async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         import_since=since,
         check_every_minutes=args.check_every,
         mark_read_on_import=args.mark_read_on_import,
-        write_read_status=not args.no_write_read_status,
+        write_read_status=False if args.no_write_read_status else None,
         shared=args.shared,
         oauth=args.oauth,
+        protocol=args.protocol,
+        delete_after_import=args.delete_after_import,
+        sent_to=args.sent_to,
     )
     if args.no_sign_in and not args.oauth:
         raise InvalidInputError("--no-sign-in goes with --oauth")
@@ -177,7 +199,10 @@ async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
         print_json(added)
         return 0
     kind = "shared account" if added.kind == "shared" else "account"
-    server = _server(added.imap_host, added.imap_port, added.imap_security, added.inherited)
+    if added.protocol == "pop3":
+        kind = "POP3 " + kind
+    server = _server(added.imap_host, added.imap_port, added.imap_security, added.inherited,
+                     added.protocol)
     print(f"{kind} {added.name} added ({added.email} on {server}); check it with "
           f"`frontdesk account test {added.name}`")
     if added.kind == "shared":
@@ -202,11 +227,12 @@ async def _signed_in(service: Service, agent: Agent, name: str) -> int:
 
 
 def _server(host: str | None, port: int | None, security: str | None,
-            inherited: tuple[str, ...]) -> str:
+            inherited: tuple[str, ...], protocol: str = "imap") -> str:
     """host:port as an account uses them, marked when they come from the defaults."""
     if not host:
         return "-"
-    port = port or default_port(security or "ssl")
+    default = default_pop3_port if protocol == "pop3" else default_port
+    port = port or default(security or "ssl")
     return f"{host}:{port}" + (" (defaults)" if inherited else "")
 
 
@@ -223,10 +249,10 @@ async def _list(args: argparse.Namespace, service: Service, agent: Agent) -> int
                     for a in accounts])
         return 0
     print_table(
-        ("NAME", "KIND", "OWNER", "ACCESS", "EMAIL", "SERVER", "SECURITY", "FOLDERS",
-         "LAST SYNC", "ERROR"),
-        [(a.name, a.kind, *of(a.name), a.email,
-          _server(a.imap_host, a.imap_port, a.imap_security, a.inherited),
+        ("NAME", "KIND", "OWNER", "ACCESS", "EMAIL", "PROTOCOL", "SERVER", "SECURITY",
+         "FOLDERS", "LAST SYNC", "ERROR"),
+        [(a.name, a.kind, *of(a.name), a.email, a.protocol,
+          _server(a.imap_host, a.imap_port, a.imap_security, a.inherited, a.protocol),
           a.imap_security or ("ssl" if a.imap_host else None),
           ",".join(a.sync_folders), a.last_sync_at, a.last_error) for a in accounts],
     )
@@ -243,7 +269,21 @@ def _roles(pairs: list[str]) -> dict[str, str | None]:
     return roles
 
 
+def _print_pop3_report(report: Pop3Report) -> None:
+    print(f"ok: logged in to {report.host}:{report.port} ({report.security}, POP3) as "
+          f"{report.username} in {report.seconds:.2f}s")
+    print("capabilities: " + ", ".join(report.capabilities))
+    print(f"messages on the server: {report.messages} ({report.octets} bytes)")
+
+
 async def _folders(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    if args.sync is None and not args.role and not args.json:
+        pop3 = [a for a in await service.account_settings(agent)
+                if a.name == args.name and a.protocol == "pop3"]
+        if pop3:
+            print(f"{args.name} is a POP3 account: it has an inbox only (INBOX), with no "
+                  "other folders or roles")
+            return 0
     if args.sync is not None or args.role:
         if not args.no_refresh:
             await service.account_folders(agent, args.name, refresh=True)

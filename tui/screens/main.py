@@ -32,6 +32,7 @@ from tui.screens.accounts import AccountsScreen
 from tui.screens.compose_actions import ComposeActions
 from tui.screens.listing_source import ListingSource
 from tui.screens.rules import RulesScreen
+from tui.screens.settings import SettingsScreen
 from tui.screens.triage import TriageActions
 from tui.screens.why import WhyScreen
 from tui.widgets.folder_tree import FolderRef, FolderTree
@@ -96,6 +97,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         ("Outbox: queued, sent and failed mail", "outbox"),
         ("Accounts: sync health and sign-in", "accounts"),
         ("Rules: auto-responses and filters", "rules"),
+        ("Settings: console, accounts and administration", "settings"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -519,6 +521,15 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
     def action_rules(self) -> None:
         """The rules on arrival of the mailboxes the agent sees."""
         self.app.push_screen(RulesScreen(self.service, self.agent))
+
+    def action_settings(self) -> None:
+        """Every option of the console, the agent's accounts and (admins) the store."""
+        self.app.push_screen(SettingsScreen(self.service, self.agent),
+                             lambda _: self._settings_closed())
+
+    def _settings_closed(self) -> None:
+        self.load_folders()
+        self.refresh_health()
 
     def action_why(self) -> None:
         """Why?: what the rules did with the message under the cursor."""

@@ -1,0 +1,45 @@
+"""Account setup: from an email address to working server settings.
+
+- engine.setup.presets: the big providers' servers and sign-in methods
+  (`PROVIDER_PRESETS`, `preset_for_domain`, `preset_for_mx`, `preset_by_id`).
+- engine.setup.discover: `discover(address, network=DiscoveryNetwork(...)) -> Discovery`,
+  asking presets, MX, Mozilla autoconfig, DNS SRV and last guessing host names.
+- engine.setup.models: the values it takes and gives (Discovery, ServerGuess,
+  AuthHints, DiscoveryNetwork, PortProbe), re-exported by engine.models.
+- engine.setup.autoconfig, engine.setup.srv, engine.setup.resolver,
+  engine.setup.http_fetch: the pieces, each usable on its own.
+
+The console and the CLI reach discovery through Service.discover_account. This package
+imports only the light modules: engine.setup.discover (and dnspython with it) loads when
+discovery runs.
+"""
+
+from engine.setup.models import (
+    AuthHints,
+    Discovery,
+    DiscoveryNetwork,
+    PortProbe,
+    ServerGuess,
+)
+from engine.setup.presets import (
+    PROVIDER_PRESETS,
+    Endpoint,
+    ProviderPreset,
+    preset_by_id,
+    preset_for_domain,
+    preset_for_mx,
+)
+
+__all__ = [
+    "PROVIDER_PRESETS",
+    "AuthHints",
+    "Discovery",
+    "DiscoveryNetwork",
+    "Endpoint",
+    "PortProbe",
+    "ProviderPreset",
+    "ServerGuess",
+    "preset_by_id",
+    "preset_for_domain",
+    "preset_for_mx",
+]

@@ -7,11 +7,13 @@ from dataclasses import replace
 
 from engine.access import manageable_account, visible_accounts
 from engine.accounts import (
+    IMAP_PASSWORD,
     AccountSpec,
     imap_settings,
     password_for,
     pop3_settings,
     save_password,
+    sealed_password,
     validate,
 )
 from engine.errors import AccessDeniedError, InvalidInputError
@@ -109,8 +111,10 @@ async def add_account(
                            detail={"name": spec.name, "email": spec.email, "host": host,
                                    "kind": "shared" if spec.shared else "personal",
                                    "oauth": spec.oauth, "protocol": spec.protocol})
-    if password is not None:
-        await save_password(store, account_id, password)
+        if password is not None:
+            # In the same transaction: a password that cannot be stored leaves no account.
+            await settings_sql.put_secret(db, account_id, IMAP_PASSWORD,
+                                          await sealed_password(store, account_id, password))
     added = await settings_sql.by_id(store.reader, account_id)
     assert added is not None
     return added

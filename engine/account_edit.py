@@ -106,6 +106,9 @@ def _checked_values(account: AccountSettings, change: AccountChange) -> dict[str
         ca_file=ca_file or None,
         import_mode=mode,
         import_since=since,
+        protocol=account.protocol,
+        mark_read_on_import=bool(change.mark_read_on_import),
+        write_read_status=change.write_read_status,
     ))
     if change.display_name is not None and not change.display_name.strip():
         raise InvalidInputError("the display name cannot be empty")

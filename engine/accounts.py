@@ -196,9 +196,15 @@ def imap_settings(account: AccountSettings) -> ImapSettings:
     )
 
 
+async def sealed_password(store: Store, account_id: int, password: str) -> bytes:
+    """An account's password encrypted for the store (SecretError when the key file is
+    unusable)."""
+    return await seal(store.path, password, context=f"account:{account_id}:{IMAP_PASSWORD}")
+
+
 async def save_password(store: Store, account_id: int, password: str) -> None:
-    """Encrypt and store an account's IMAP password."""
-    blob = await seal(store.path, password, context=f"account:{account_id}:{IMAP_PASSWORD}")
+    """Encrypt and store an account's password."""
+    blob = await sealed_password(store, account_id, password)
     async with store.transaction() as db:
         await settings_sql.put_secret(db, account_id, IMAP_PASSWORD, blob)
 

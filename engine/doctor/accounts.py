@@ -12,12 +12,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine.accounts import imap_settings
+from engine.accounts import imap_settings, password_for, pop3_settings
 from engine.doctor.report import FAIL, OK, SKIPPED, WARN, DoctorCheck, check
 from engine.errors import FrontdeskError, ImapAuthError, OAuthReauthError
 from engine.imap.folders import test_connection
 from engine.logins import credential_for
 from engine.oauth.tokens import bearer_for, reconnect_hint
+from engine.pop3.check import check_pop3
+from engine.pop3.client import Pop3AuthError
 from engine.sending.config import sending_settings
 from engine.smtp.client import check as smtp_check
 from engine.smtp.settings import default_port
@@ -113,6 +115,8 @@ async def login_check(store: Store, account: AccountSettings, *, offline: bool,
         return check(LOGIN, SKIPPED, "the account is disabled; it does not sync", name)
     if not token_ok:
         return check(LOGIN, SKIPPED, "needs a valid token first (see account.oauth)", name)
+    if account.protocol == "pop3":
+        return await _pop3_login_check(store, account, socket_timeout)
     try:
         settings = replace(imap_settings(account), timeout=socket_timeout)
         report = await test_connection(settings, await credential_for(store, account))
@@ -216,7 +220,24 @@ async def _guarded(id: str, account: str, socket_timeout: float | None,
                      "see the store.* checks, and frontdesk account test", account)
 
 
-def _auth_detail(account: AccountSettings, exc: ImapAuthError) -> str:
+async def _pop3_login_check(store: Store, account: AccountSettings,
+                            socket_timeout: float) -> DoctorCheck:
+    """Connect, log in and count the mail waiting, as `frontdesk account test` does for a
+    POP3 account."""
+    name = account.name
+    try:
+        settings = replace(pop3_settings(account), timeout=socket_timeout)
+        report = await check_pop3(settings, await password_for(store, account))
+    except Pop3AuthError as exc:
+        return check(LOGIN, FAIL, _auth_detail(account, exc), name)
+    except FrontdeskError as exc:
+        return check(LOGIN, FAIL, str(exc), name)
+    return check(LOGIN, OK, f"logged in to {report.host}:{report.port} ({report.security}, "
+                 f"POP3) as {report.username} in {report.seconds:.2f} s; {report.messages} "
+                 "messages on the server", name)
+
+
+def _auth_detail(account: AccountSettings, exc: ImapAuthError | Pop3AuthError) -> str:
     """The server's refusal, with how to change what was refused."""
     text = str(exc).split("; check it with", 1)[0].rstrip("; ")
     if account.oauth_provider:

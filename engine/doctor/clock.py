@@ -32,7 +32,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from engine.accounts import imap_settings
+from engine.accounts import imap_settings, on_imap_server
 from engine.doctor.report import OK, SKIPPED, WARN, DoctorCheck, check
 from engine.imap.connection import ImapConnection
 from engine.logins import credential_for
@@ -177,7 +177,7 @@ async def _sources(store: Store, accounts: Sequence[AccountSettings],
             return asyncio.to_thread(_http_skew, config, socket_timeout)
 
         found.append((provider, measure_http))
-    usable = [a for a in accounts if a.enabled and a.imap_host and not a.auth_failed]
+    usable = [a for a in accounts if a.enabled and on_imap_server(a) and not a.auth_failed]
     for account in usable[:_MAX_IMAP_TRIES]:
 
         def measure_imap(account: AccountSettings = account) -> Awaitable[SkewEstimate]:

@@ -105,3 +105,15 @@ def test_fixing_the_server_lets_sync_run(cli: Cli, dovecot: DovecotServer) -> No
 
     cli.ok("ann", "account", "set", "alice", "--no-enabled")
     assert settings(cli, "ann", "alice")["enabled"] is False
+
+
+def test_a_password_that_cannot_be_stored_leaves_no_account(cli: Cli, db: Path) -> None:
+    """The account and its password are stored together: with a key file others may read
+    (refused), `account add` fails with the fix and adds nothing."""
+    assert cli.add("bob", "bob-mail", "bob@acme.example", "--imap-host", HOST).returncode == 0
+    key = db.with_name(db.name + ".key")
+    key.chmod(0o644)
+    result = cli.add("bob", "bob-other", "bob@acme.example", "--imap-host", HOST)
+    assert_one_line_error(result, "chmod 600")
+    key.chmod(0o600)
+    assert {a["name"] for a in cli.json("bob", "account", "list")} == {"bob-mail"}

@@ -595,3 +595,50 @@ async def test_staying_up_polls_a_pop3_account(
         stop.set()
         await asyncio.wait_for(task, 10)
         await service.close()
+
+
+async def test_doctor_logs_in_to_a_pop3_account_and_names_a_refused_password(
+    dovecot_pop3: DovecotServer, tmp_path: Path
+) -> None:
+    """`frontdesk doctor` checks a POP3 account's login over POP3 (never IMAP), and
+    leaves the clock to servers it can ask; a refused password says how to replace it."""
+    deliver(dovecot_pop3, mail("Waiting on the server"))
+    service, agent = await pop3_mailbox(dovecot_pop3, tmp_path)
+    try:
+        report = await service.doctor(agent, account="bob")
+        login = {c.id: c for c in report.checks if c.account == "bob"}["account.login"]
+        assert login.status == "ok", login.detail
+        assert "POP3" in login.detail and "1 messages on the server" in login.detail
+
+        await service.set_account_password(agent, "bob", "not the password")
+        report = await service.doctor(agent, account="bob")
+        login = {c.id: c for c in report.checks if c.account == "bob"}["account.login"]
+        assert login.status == "fail"
+        assert "frontdesk account password bob --password-stdin" in login.detail
+        assert report.failed
+    finally:
+        await service.close()
+
+
+async def test_account_set_keeps_what_pop3_cannot_do_out(
+    dovecot_pop3: DovecotServer, tmp_path: Path
+) -> None:
+    """Changing a POP3 account later gets the checks adding it got: no read status on the
+    server, no unread import; its server and check interval change as for IMAP."""
+    from engine.account_edit import AccountChange
+
+    service, agent = await pop3_mailbox(dovecot_pop3, tmp_path)
+    try:
+        for change, says in (
+            (AccountChange(mark_read_on_import=True), "POP3 keeps no read status"),
+            (AccountChange(write_read_status=True), "POP3 keeps no read status"),
+            (AccountChange(import_mode="unread"), "--import unread"),
+            (AccountChange(imap_host=""), "a POP3 account needs --host"),
+        ):
+            with pytest.raises(InvalidInputError, match=says):
+                await service.change_account(agent, "bob", change)
+        changed = await service.change_account(agent, "bob",
+                                               AccountChange(check_every_minutes=7))
+        assert (changed.protocol, changed.check_every_minutes) == ("pop3", 7)
+    finally:
+        await service.close()

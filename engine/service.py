@@ -175,6 +175,8 @@ class Service(Protocol):
 
     async def account_settings(self, agent: Agent) -> list[AccountSettings]: ...
 
+    async def managed_accounts(self, agent: Agent) -> list[AccountSettings]: ...
+
     async def remove_account(self, agent: Agent, name: str) -> None: ...
 
     async def set_account_password(self, agent: Agent, name: str, password: str) -> None: ...
@@ -622,6 +624,12 @@ class LocalService:
 
     async def account_settings(self, agent: Agent) -> list[AccountSettings]:
         return await account_admin.list_accounts(self.store, agent.id)
+
+    async def managed_accounts(self, agent: Agent) -> list[AccountSettings]:
+        """Settings of every account the agent configures: its own personal accounts and,
+        for an admin, every shared one, listed on it or not (what `config export` writes
+        and `config apply` compares)."""
+        return await account_admin.managed_accounts(self.store, agent.id)
 
     async def remove_account(self, agent: Agent, name: str) -> None:
         await account_admin.remove_account(self.store, agent.id, name)

@@ -39,6 +39,7 @@ from tui.commands import (
     sync,
     templates,
 )
+from tui.commands import config as config_file
 from tui.commands.output import positive_int
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.register(commands, common)
     ooo.register(commands, common)
     audit.register(commands, common)
+    config_file.register(commands, common)
     doctor.register(commands, common)
     return parser
 
@@ -185,6 +187,7 @@ HEADLESS: dict[str, Command] = {
     "rules": rules.run,
     "ooo": ooo.run,
     "audit": audit.run,
+    "config": config_file.run,
 }
 
 

@@ -8,6 +8,11 @@ auto_mark_read = true
 "list.down" = "j,down"
 ```
 
+The same file may declare the whole setup (accounts, IMAP defaults, the system SMTP,
+rules and processing modes; see tui.config_file), which `frontdesk config check|apply`
+read: the console leaves those sections to them, but still refuses a top-level key that
+is none of these.
+
 Loading is strict: an unknown key or a wrong type is refused with one line naming the
 file, the key and what is allowed. Saving changes only its own keys and keeps the
 rest of the file.
@@ -30,6 +35,8 @@ from tui.toml_edit import set_keys
 
 CONFIG_ENV = "FRONTDESK_CONFIG"
 TOP_LEVEL_KEYS = ("theme", "options", "keymap")
+# Sections of the setup that `frontdesk config apply` reads (tui.config_file).
+SETUP_KEYS = ("imap_defaults", "smtp", "accounts", "rules", "modes")
 
 
 class ConfigError(InvalidInputError):
@@ -76,10 +83,11 @@ def load_config(path: Path) -> Config:
     if text is None:
         return Config()
     data = _parse(path, text)
-    unknown = [key for key in data if key not in TOP_LEVEL_KEYS]
+    unknown = [key for key in data if key not in TOP_LEVEL_KEYS + SETUP_KEYS]
     if unknown:
         raise ConfigError(
-            f'{path}: unknown key "{unknown[0]}"; allowed: theme, [options], [keymap]'
+            f'{path}: unknown key "{unknown[0]}"; allowed: theme, [options], [keymap], '
+            "[imap_defaults], [smtp], [[accounts]], [[rules]], [modes]"
         )
     theme = data.get("theme", DEFAULT_THEME)
     if not isinstance(theme, str):
@@ -177,10 +185,12 @@ def _update(path: Path, table: str | None, values: dict[str, Any]) -> None:
     except tomllib.TOMLDecodeError as exc:
         reason = " ".join(str(exc).split())
         raise ConfigError(f"{path}: not valid TOML ({reason}); not saved") from None
-    _write_atomic(path, new_text)
+    write_atomic(path, new_text)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Replace the file at `path` with `text` at once (a new file is 0600, in a 0700
+    directory; an existing one keeps its mode). Raises ConfigError."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:

@@ -53,6 +53,7 @@ OWN = "own"  # the actor's own thing (draft, signature) tied to alice's mailbox
 MANAGE = "manage"  # configuring alice's mailbox: hers alone
 TEAM = "team"  # team records (customers): everyone, whatever the mail access
 AUDIT = "audit"  # the audit log: alice's rows, and every row for the admin
+CONFIGURES = "configures"  # what the actor configures: alice's mailbox is hers alone
 
 ACTORS = ("alice", "admin", "bob:before", "bob:read", "bob:act", "bob:revoked")
 EXPECTED = {
@@ -63,6 +64,7 @@ EXPECTED = {
     MANAGE: ("ok", "missing", "missing", "denied", "denied", "missing"),
     TEAM: ("ok", "ok", "ok", "ok", "ok", "ok"),
     AUDIT: ("shows", "shows", "hidden", "shows", "shows", "hidden"),
+    CONFIGURES: ("shows", "hidden", "hidden", "hidden", "hidden", "hidden"),
 }
 
 
@@ -149,6 +151,8 @@ ROWS: tuple[Row, ...] = (
         lambda s, a, w: _has(s.account_settings(a), "name", ALICE_MAIL)),
     Row("account_standing", LIST,
         lambda s, a, w: _has(s.account_standing(a), "name", ALICE_MAIL)),
+    Row("managed_accounts", CONFIGURES,
+        lambda s, a, w: _has(s.managed_accounts(a), "name", ALICE_MAIL)),
     Row("status", LIST, lambda s, a, w: _has(s.status(a), "name", ALICE_MAIL)),
     Row("list_folders", LIST, _folders),
     Row("list_folders", LIST, _unified_unread, "unified inbox unread"),
@@ -397,7 +401,7 @@ async def outcome(row: Row, world: World, who: str) -> str:
         if row.reaches:
             return "ok"
         raise
-    if row.kind in (LIST, AUDIT):
+    if row.kind in (LIST, AUDIT, CONFIGURES):
         return "shows" if result else "hidden"
     return "shows" if row.kind == GET else "ok"
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.errors import FrontdeskError, InvalidInputError
+from engine.errors import FrontdeskError, InvalidInputError, NotFoundError
 from engine.models import Agent, Rule, RuleCondition
 from engine.rules.admin import ACTIONS, KINDS, MODES
 from engine.rules.conditions import check_condition
@@ -45,12 +46,12 @@ from engine.templates import check_renders
 from tui.toml_edit import format_string, format_value
 
 _MAILBOX_KEYS: dict[str, type] = {"account": str, "mode": str, "rule": list}
-_RULE_KEYS: dict[str, type] = {
+RULE_KEYS: dict[str, type] = {
     "name": str, "kind": str, "active": bool, "conditions": list, "subject": str,
     "body": str, "template": str, "format": str, "period_days": int, "actions": list,
     "folder": str,
 }
-_CONDITION_KEYS: dict[str, type] = {"field": str, "op": str, "value": str, "header": str}
+CONDITION_KEYS: dict[str, type] = {"field": str, "op": str, "value": str, "header": str}
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
                list: "a list", dict: "a table"}
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
@@ -93,13 +94,18 @@ async def export(service: Service, agent: Agent, account: str | None) -> str:
             continue
         blocks.append(f"[[mailbox]]\naccount = {format_string(name)}\n"
                       f"mode = {format_string(mode)}")
-        blocks.extend(_rule_toml(r) for r in own)
+        blocks.extend(rule_toml(r) for r in own)
     return "\n\n".join(blocks) + "\n"
 
 
-def _rule_toml(rule: Rule) -> str:
-    lines = ["[[mailbox.rule]]", f"name = {format_string(rule.name)}",
-             f"kind = {format_string(rule.kind)}", f"active = {format_value(rule.active)}"]
+def rule_toml(rule: Rule, *, header: str = "[[mailbox.rule]]", account: bool = False) -> str:
+    """One rule as a TOML table under `header`; with `account`, the table names the
+    rule's mailbox (`account = NAME`), as config.toml's [[rules]] do."""
+    lines = [header]
+    if account:
+        lines.append(f"account = {format_string(rule.account)}")
+    lines += [f"name = {format_string(rule.name)}", f"kind = {format_string(rule.kind)}",
+              f"active = {format_value(rule.active)}"]
     if rule.conditions:
         lines.append("conditions = [")
         lines += [f"  {format_value(_condition_table(c))}," for c in rule.conditions]
@@ -195,6 +201,7 @@ async def _plan(service: Service, agent: Agent, mailboxes: list[Mailbox], source
     """What importing would do, mailbox by mailbox; InvalidInputError naming the place
     of the first thing the engine would refuse."""
     plan = []
+    templates = {t.name for t in await service.list_templates(agent)}
     for mailbox in mailboxes:
         try:
             existing = {r.name: r for r in await service.list_rules(agent, mailbox.account)}
@@ -203,7 +210,10 @@ async def _plan(service: Service, agent: Agent, mailboxes: list[Mailbox], source
             raise InvalidInputError(f"{source}: {mailbox.place}: {exc}") from None
         steps: list[Step] = []
         for entry in mailbox.rules:
-            await _check_response(service, agent, source, entry)
+            try:
+                await check_response(entry.rule, agent, templates)
+            except FrontdeskError as exc:
+                raise InvalidInputError(f"{source}: {entry.place}: {exc}") from None
             old = existing.get(entry.rule.name)
             active = entry.active if entry.active is not None else bool(old and old.active)
             spec = replace(entry.rule, id=old.id if old else 0, active=active)
@@ -214,19 +224,19 @@ async def _plan(service: Service, agent: Agent, mailboxes: list[Mailbox], source
     return plan
 
 
-async def _check_response(service: Service, agent: Agent, source: str, entry: Entry) -> None:
-    rule = entry.rule
-    try:
-        if rule.template:
-            await service.template(agent, rule.template)
-        if rule.kind == "respond" and rule.body.strip():
-            await check_renders(rule.body, agent, html=rule.format == "html",
-                                label=f"rule {rule.name}")
-        if rule.kind == "respond" and rule.subject.strip():
-            await check_renders(rule.subject, agent, html=False,
-                                label=f"rule {rule.name} subject")
-    except FrontdeskError as exc:
-        raise InvalidInputError(f"{source}: {entry.place}: {exc}") from None
+async def check_response(rule: Rule, agent: Agent, templates: Collection[str]) -> None:
+    """What the engine would refuse of a rule's response, found without changing
+    anything: a saved template not among `templates` (their names), or a body or subject
+    that does not render. Raises FrontdeskError."""
+    if rule.template and rule.template not in templates:
+        raise NotFoundError(f"no template named {rule.template!r}; see "
+                            "`frontdesk template list`")
+    if rule.kind == "respond" and rule.body.strip():
+        await check_renders(rule.body, agent, html=rule.format == "html",
+                            label=f"rule {rule.name}")
+    if rule.kind == "respond" and rule.subject.strip():
+        await check_renders(rule.subject, agent, html=False,
+                            label=f"rule {rule.name} subject")
 
 
 def fingerprint(rule: Rule) -> tuple[object, ...]:
@@ -288,19 +298,53 @@ def parse(text: str, source: str) -> list[Mailbox]:
 def _entry(table: dict[str, Any], account: str, source: str, place: str) -> Entry:
     if isinstance(table.get("name"), str):
         place = f"{place} ({table['name'].strip()})"
-    _keys(table, _RULE_KEYS, source, place, required=("name", "kind"))
-    conditions = []
-    for n, condition in enumerate(_tables(table.get("conditions", []), source,
-                                          f"{place}: 'conditions'"), 1):
-        where = f"{place}, condition {n}"
-        _keys(condition, _CONDITION_KEYS, source, where, required=("field", "op"))
-        try:
-            conditions.append(check_condition(RuleCondition(**condition)))
-        except InvalidInputError as exc:
-            raise _error(source, where, str(exc)) from None
+    rule, active, problems = read_rule(table, account)
+    if problems:
+        first = problems[0]
+        where = place if first.condition is None else f"{place}, condition {first.condition + 1}"
+        raise _error(source, where, first.message)
+    assert rule is not None
+    return Entry(place, rule, active)
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """What is wrong with one rule's table: `key` is the key at fault (None: the rule as
+    a whole), `condition` the 0-based index of the condition at fault, if any."""
+
+    key: str | None
+    condition: int | None
+    message: str
+
+
+def read_rule(table: dict[str, Any], account: str, *, ignore: tuple[str, ...] = ()
+              ) -> tuple[Rule | None, bool | None, list[RuleProblem]]:
+    """A rule of `account` from its table, checked as far as can be without the store:
+    (the rule, its `active` when the table says, []) or (None, None, every problem found,
+    in the table's order). Keys in `ignore` belong to the caller (e.g. `account`)."""
+    problems = [RuleProblem(key, None, text) for key, text in
+                _key_problems(table, RULE_KEYS, ("name", "kind"), ignore)]
+    conditions: list[RuleCondition] = []
+    raw_conditions = table.get("conditions", [])
+    if isinstance(raw_conditions, list):
+        if not all(isinstance(v, dict) for v in raw_conditions):
+            problems.append(RuleProblem("conditions", None,
+                                        "'conditions': each item must be a table"))
+        else:
+            for n, condition in enumerate(raw_conditions):
+                found = _key_problems(condition, CONDITION_KEYS, ("field", "op"), ())
+                problems += [RuleProblem(key, n, text) for key, text in found]
+                if found:
+                    continue
+                try:
+                    conditions.append(check_condition(RuleCondition(**condition)))
+                except InvalidInputError as exc:
+                    problems.append(RuleProblem(None, n, str(exc)))
     actions = table.get("actions", [])
-    if not all(isinstance(a, str) for a in actions):
-        raise _error(source, place, "'actions' must be a list of strings")
+    if isinstance(actions, list) and not all(isinstance(a, str) for a in actions):
+        problems.append(RuleProblem("actions", None, "'actions' must be a list of strings"))
+    if problems:
+        return None, None, problems
     rule = Rule(
         id=0, account_id=0, account=account, name=table["name"].strip(),
         kind=table["kind"], active=bool(table.get("active", False)), position=0,
@@ -313,8 +357,10 @@ def _entry(table: dict[str, Any], account: str, source: str, place: str) -> Entr
     try:
         checked = check_rule(rule)
     except InvalidInputError as exc:
-        raise _error(source, place, str(exc)) from None
-    return Entry(place, checked, table.get("active"))
+        quoted = re.search(r"'([a-z_]+)'", str(exc))
+        key = quoted.group(1) if quoted and quoted.group(1) in table else None
+        return None, None, [RuleProblem(key, None, str(exc))]
+    return checked, table.get("active"), []
 
 
 def check_rule(rule: Rule) -> Rule:
@@ -351,17 +397,26 @@ def check_rule(rule: Rule) -> Rule:
 
 def _keys(table: dict[str, Any], allowed: dict[str, type], source: str, place: str,
           required: tuple[str, ...] = ()) -> None:
+    for _, problem in _key_problems(table, allowed, required, ())[:1]:
+        raise _error(source, place, problem)
+
+
+def _key_problems(table: dict[str, Any], allowed: dict[str, type],
+                  required: tuple[str, ...], ignore: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(key, problem) for each unknown key, value of the wrong type and missing key."""
+    found = []
     for key, value in table.items():
+        if key in ignore:
+            continue
         wanted = allowed.get(key)
         if wanted is None:
-            raise _error(source, place, f"unknown key {key!r}")
+            found.append((key, f"unknown key {key!r}"))
+            continue
         fits = type(value) is int if wanted is int else isinstance(value, wanted)
         if not fits:
-            raise _error(source, place, f"{key!r} must be {_TYPE_NAMES[wanted]}, not "
-                         f"{_kind(value)}")
-    for key in required:
-        if key not in table:
-            raise _error(source, place, f"missing key {key!r}")
+            found.append((key, f"{key!r} must be {_TYPE_NAMES[wanted]}, not {_kind(value)}"))
+    found += [(key, f"missing key {key!r}") for key in required if key not in table]
+    return found
 
 
 def _tables(value: list[Any], source: str, place: str) -> list[dict[str, Any]]:

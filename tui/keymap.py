@@ -92,6 +92,8 @@ KEY_TABLE: tuple[KeySpec, ...] = (
     KeySpec("account.list", "", "Accounts: sync health and sign-in",
             action="screen.accounts"),
     KeySpec("rules.list", "", "Rules: auto-responses and filters", action="screen.rules"),
+    KeySpec("account.add", "", "Add an account: set up a mailbox step by step",
+            action="screen.account_wizard"),
     KeySpec("settings.open", "", "Settings: console, accounts and administration",
             action="screen.settings"),
 )

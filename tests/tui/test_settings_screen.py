@@ -33,6 +33,7 @@ from tui.screens.settings import SectionList, SettingsScreen
 from tui.screens.settings_account import AccountSection
 from tui.screens.settings_folders import FoldersSection
 from tui.screens.settings_section import SettingsSection
+from tui.screens.wizard import AccountWizardScreen
 from tui.widgets.form_fields import FormNote, SecretInput
 
 TITLE = "Settings: console, accounts and administration"
@@ -169,6 +170,14 @@ async def test_keys_move_in_the_list_enter_a_form_and_come_back(world: World) ->
         listed = screen.query_one(SectionList)
         assert app.focused is listed
         await pilot.press("j")  # Main account
+        await pilot.press("j")  # Add an account: Enter opens the setup wizard
+        await settle(app, pilot)
+        assert screen.current is not None and screen.current.key == "add-account"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AccountWizardScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        listed.focus()
         await pilot.press("j")  # past alice-mail's title, to its Account section
         await settle(app, pilot)
         assert screen.current is not None
@@ -181,7 +190,7 @@ async def test_keys_move_in_the_list_enter_a_form_and_come_back(world: World) ->
         assert app.focused is section.query_one("#acct-email", Input)
         await pilot.press("escape")
         assert app.focused is listed
-        await pilot.press("k", "k")
+        await pilot.press("k", "k", "k")
         assert screen.current is not None and screen.current.key == "console"
         rules = next(n for n, e in enumerate(screen.entries)
                      if e.key == account_key(world, ALICE_MAIL, "rules"))

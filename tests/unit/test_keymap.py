@@ -29,7 +29,7 @@ REQUIRED_IDS = {
     "customer.add": "c", "sender.block": "b",
     "convert.lead": "L", "convert.case": "C", "customer.timeline": "t", "sender.blocks": "",
     "case.list": "", "account.list": "", "message.why": "W", "rules.list": "",
-    "settings.open": "",
+    "settings.open": "", "account.add": "",
 }
 
 

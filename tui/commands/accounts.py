@@ -14,7 +14,7 @@ from engine.models import Agent
 from engine.pop3.check import Pop3Report
 from engine.pop3.client import default_pop3_port
 from engine.service import Service
-from tui.commands import access, account_set, discover, drafts_mirror, oauth, smtp
+from tui.commands import access, account_set, account_wizard, discover, drafts_mirror, oauth, smtp
 from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
 
@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                          "comes from a command. Server options left out of a personal "
                          "IMAP account come from `frontdesk imap defaults`.")
     add.add_argument("name", help="a short name: letters, digits, '.', '_' or '-'")
-    add.add_argument("--email", required=True, help="the mailbox's address")
+    add.add_argument("--email", help="the mailbox's address")
     add.add_argument("--protocol", choices=("imap", "pop3"), default="imap",
                      help="how the mailbox is read (default: imap); POP3 has an inbox only")
     add.add_argument("--imap-host", "--host", metavar="HOST", default="", dest="imap_host",
@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                      dest="display_name", help="the name shown for it (default: NAME)")
     add.add_argument("--shared", action="store_true",
                      help="a shared mailbox (admins): share it with `account share`")
-    secret = add.add_mutually_exclusive_group(required=True)
+    secret = add.add_mutually_exclusive_group()
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input (stored encrypted)")
     secret.add_argument("--password-command", metavar="CMD",
@@ -80,6 +80,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                      help="POP3: file copies of sent mail in this IMAP account's Sent "
                      "folder (default: nowhere on a server)")
     add.add_argument("--json", action="store_true", help="print the account as JSON")
+    account_wizard.register_options(add)
 
     listing = sub.add_parser("list", parents=[common], help="list accounts")
     listing.add_argument("--json", action="store_true")
@@ -167,6 +168,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
 
 
 async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    if account_wizard.wanted(args):
+        return await account_wizard.run(args, service, agent)
     mode, since = parse_import(args.import_mode)
     spec = AccountSpec(
         name=args.name,

@@ -21,6 +21,7 @@ from engine.models import AccountSettings, AccountStanding, Agent
 from engine.service import Service
 from engine.status import AccountHealth
 from tui.screens.sign_in import SignInScreen, one_line
+from tui.screens.wizard import AccountWizardScreen
 
 # Seconds between reloads, so sync health changes show while the screen is open.
 REFRESH_EVERY = 15.0
@@ -169,6 +170,7 @@ class AccountsScreen(Screen[None]):
     # nothing (the footer of this screen resolves them against the modal).
     BINDINGS = [
         Binding("c", "connect", "Connect / reconnect"),
+        Binding("a", "account_wizard", "Add account"),
         Binding("r", "reload", "Reload"),
         Binding("escape,q", "close", "Back"),
         Binding("j", "move('down')", "Down", show=False),
@@ -244,6 +246,14 @@ class AccountsScreen(Screen[None]):
             shown.action_cursor_down()
         else:
             shown.action_cursor_up()
+
+    def action_account_wizard(self) -> None:
+        """Add an account step by step (the setup wizard)."""
+        self.app.push_screen(AccountWizardScreen(self.service, self.agent),
+                             self._wizard_closed)
+
+    def _wizard_closed(self, added: str | None) -> None:
+        self.load()
 
     def action_reload(self) -> None:
         self.load()

@@ -35,6 +35,7 @@ from tui.screens.rules import RulesScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.triage import TriageActions
 from tui.screens.why import WhyScreen
+from tui.screens.wizard import AccountWizardScreen
 from tui.widgets.folder_tree import FolderRef, FolderTree
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.message_list import MessageList
@@ -97,6 +98,7 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         ("Outbox: queued, sent and failed mail", "outbox"),
         ("Accounts: sync health and sign-in", "accounts"),
         ("Rules: auto-responses and filters", "rules"),
+        ("Add an account: set up a mailbox step by step", "account_wizard"),
         ("Settings: console, accounts and administration", "settings"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -517,6 +519,31 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
         """The accounts with their sync health; OAuth2 accounts sign in there."""
         self.app.push_screen(AccountsScreen(self.service, self.agent),
                              lambda _: self.refresh_health())
+
+    def action_account_wizard(self) -> None:
+        """Add an account step by step (the setup wizard)."""
+        self.app.push_screen(AccountWizardScreen(self.service, self.agent),
+                             self._wizard_closed)
+
+    def _wizard_closed(self, added: str | None) -> None:
+        if added is not None:
+            self.load_folders()
+            self.refresh_health()
+
+    async def restart_engine(self) -> bool:
+        """Stop this console's engine and start it again: it reads the accounts when it
+        starts, so an account added since is synced at once. False when this console
+        runs no engine."""
+        task = self._engine_task
+        if task is None or task.done():
+            return False
+        self._engine_stop.set()
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+        self._engine_stop = asyncio.Event()
+        self.engine = "starting"
+        self.sync_engine()
+        return True
 
     def action_rules(self) -> None:
         """The rules on arrival of the mailboxes the agent sees."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,12 +50,8 @@ from tui.screens.settings_section import OpenerSection, SettingsSection
 from tui.screens.settings_sharing import SharingSection
 from tui.screens.settings_signature import SignatureSection
 from tui.screens.settings_smtp import SmtpSection, SystemSmtpSection
+from tui.screens.wizard import AccountWizardScreen
 from tui.widgets.form_fields import one_line
-
-# The account setup screen, once the console has one: set it to a factory taking
-# (service, agent), and the list offers "Add an account…" above the accounts, opening
-# it; the sections are read again when it closes.
-ADD_ACCOUNT_SCREEN: Callable[[Service, Agent], Screen[Any]] | None = None
 
 INDENT = "  "
 
@@ -153,12 +148,11 @@ class SettingsScreen(Screen[None]):
             Entry("main-account", Content("Main account"),
                   lambda: MainAccountSection(service, agent)),
         ]
-        if ADD_ACCOUNT_SCREEN is not None:
-            entries.append(Entry("add-account", Content("Add an account…"),
-                                 lambda: OpenerSection(
-                                     service, agent, Content("Add an account"),
-                                     "Set up a new mailbox, step by step.",
-                                     self.open_add_account)))
+        entries.append(Entry("add-account", Content("Add an account…"),
+                             lambda: OpenerSection(
+                                 service, agent, Content("Add an account"),
+                                 "Set up a new mailbox, step by step.",
+                                 self.open_add_account)))
         for settings in accounts:
             entries += self.account_entries(settings, standing.get(settings.name))
         if agent.role == "admin":
@@ -289,9 +283,7 @@ class SettingsScreen(Screen[None]):
         self.app.push_screen(RulesScreen(self.service, self.agent))
 
     def open_add_account(self) -> None:
-        if ADD_ACCOUNT_SCREEN is not None:
-            self.app.push_screen(ADD_ACCOUNT_SCREEN(self.service, self.agent),
-                                 self._reload)
+        self.app.push_screen(AccountWizardScreen(self.service, self.agent), self._reload)
 
     def _reload(self, _: object) -> None:
         self.load()

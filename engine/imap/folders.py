@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from engine.credentials import Credential
 from engine.imap.connection import ImapConnection, ImapSettings
+from engine.imap.list_lines import read_list_responses
 from engine.imap.roles import RemoteFolder, assign_roles
 
 _SPECIAL_USE_FLAGS = frozenset(
@@ -32,13 +34,18 @@ def _normalise(raw: Sequence[tuple[Any, Any, Any]]) -> list[_Listed]:
     ]
 
 
-def _list_special_use(client: IMAPClient) -> list[_Listed]:
-    """``LIST "" "*" RETURN (SPECIAL-USE)`` (RFC 6154): imapclient has no call for it."""
+def _run_list(client: IMAPClient, *extra: bytes) -> list[_Listed]:
+    """``LIST "" "*"`` (with `extra`, e.g. RETURN (SPECIAL-USE) of RFC 6154, which
+    imapclient has no call for). A name imapclient's parser refuses (a bare `[b]x[`) is
+    read by the tolerant reader instead, so one odd folder never hides the others."""
     imap = client._imap
-    typ, data = imap._simple_command("LIST", b'""', b'"*"', b"RETURN", b"(SPECIAL-USE)")
+    typ, data = imap._simple_command("LIST", b'""', b'"*"', *extra)
     client._checkok("LIST", typ, data)
     typ, data = imap._untagged_response(typ, data, "LIST")
-    return _normalise(client._proc_folder_list(data))
+    try:
+        return _normalise(client._proc_folder_list(data))
+    except (ValueError, IMAPClientError):
+        return _normalise(read_list_responses(data))
 
 
 def _shared_prefixes(client: IMAPClient) -> list[str]:
@@ -54,13 +61,14 @@ def _shared_prefixes(client: IMAPClient) -> list[str]:
 
 
 def _list(client: IMAPClient) -> tuple[list[_Listed], list[str]]:
-    listed = _normalise(client.list_folders())
+    listed = _run_list(client)
     # Dovecot and most servers put SPECIAL-USE flags in a plain LIST too; RFC 6154 only
     # promises them when asked for, so ask when the plain listing carried none.
     if client.has_capability("SPECIAL-USE") and not any(
         f.lower() in _SPECIAL_USE_FLAGS for _n, _d, flags in listed for f in flags
     ):
-        special = {name: flags for name, _d, flags in _list_special_use(client)}
+        special = {name: flags for name, _d, flags in _run_list(client, b"RETURN",
+                                                                b"(SPECIAL-USE)")}
         listed = [
             (name, delim, flags + tuple(f for f in special.get(name, ()) if f not in flags))
             for name, delim, flags in listed

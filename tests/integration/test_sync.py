@@ -107,3 +107,29 @@ async def test_flags_and_expunges_made_elsewhere(
         assert calls == (["fetch_changes"] if extension == "QRESYNC" else [])
     finally:
         await service.close()
+
+
+async def test_a_folder_name_with_brackets_does_not_stop_the_account(
+    clean_bob: DovecotServer, tmp_path: Path
+) -> None:
+    """Dovecot sends a name like `[b]x[` as a bare word, which imapclient's parser
+    refuses; the folder is listed anyway, and the account syncs and can sync it."""
+    server = clean_bob
+    with server.connect(USER) as client:
+        client.create_folder("[b]x[")
+        client.append("[b]x[", mail("In the odd folder"))
+        client.append("INBOX", mail("In the inbox"))
+    service, agent = await open_service(tmp_path)
+    try:
+        await service.add_account(agent, spec_for(server, USER), server.users[USER])
+        report = await service.test_account(agent, "bob")
+        assert "[b]x[" in {f.name for f in report.folders}
+        results = await service.sync(agent)
+        assert results[0].error is None, results[0].error
+        await service.configure_folders(agent, "bob", sync=["INBOX", "[b]x["])
+        results = await service.sync(agent)
+        assert results[0].error is None, results[0].error
+        assert [r["subject"] for r in await store_rows(service, "[b]x[")] == [
+            "In the odd folder"]
+    finally:
+        await service.close()

@@ -72,3 +72,16 @@ def test_provider_libraries_load_only_when_a_token_is_needed() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_headless_command_loads_no_console_templates_or_dns() -> None:
+    """Every command starts with the whole parser built: none of its modules may pull in
+    Textual (a tenth of a second and more), Jinja2 or dnspython; the commands that need
+    them import them when they run."""
+    code = ("import sys\nfrom tui.cli import build_parser\n"
+            "build_parser().parse_args(['sync', '--once'])\n"
+            "print(' '.join(m for m in ('textual', 'jinja2', 'dns', 'msal', 'requests')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""

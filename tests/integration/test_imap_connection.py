@@ -27,7 +27,7 @@ from engine.imap import (
     list_folders,
     test_connection,
 )
-from engine.imap.folders import _list_special_use
+from engine.imap.folders import _run_list
 from tests.servers.dovecot import HOST, SPECIAL_USE, DovecotServer, free_ports
 
 pytestmark = pytest.mark.integration
@@ -319,7 +319,8 @@ async def test_list_folders_roles_and_shared(alice: ImapConnection, dovecot: Dov
 
 async def test_list_special_use_return_option(alice: ImapConnection) -> None:
     # The fallback for servers that send SPECIAL-USE flags only when asked.
-    listed = {name: flags for name, _delim, flags in await alice.call(_list_special_use)}
+    listed = {name: flags for name, _delim, flags
+              in await alice.call(_run_list, b"RETURN", b"(SPECIAL-USE)")}
     for name, flag in SPECIAL_USE.items():
         assert flag in listed[name], (name, listed[name])
 

@@ -521,8 +521,13 @@ async def test_admin_adds_an_agent_and_changes_its_role(world: World) -> None:
         note = await answered(pilot, section)
         assert note.text == "carol is added as agent.", note.text
         listed = section.query_one("#agent-list", OptionList)
+        await until(pilot, lambda: any(a.name == "carol" for a in section.agents))
         at = next(n for n, a in enumerate(section.agents) if a.name == "carol")
         listed.highlighted = at
+        # The form shows the highlighted agent's role once its details are read: set the
+        # new role after that, or the reading would put the old one back.
+        detail = section.query_one("#agent-detail", Static)
+        await until(pilot, lambda: "carol" in str(detail.content))
         await pilot.pause()
         section.query_one("#agent-role", Select).value = "admin"
         note_of(section).clear_note()

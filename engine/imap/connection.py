@@ -29,15 +29,15 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from engine.credentials import BearerToken, Credential
-from engine.errors import ImapAuthError, ImapConnectError, ImapError, InvalidInputError
+from engine.errors import ImapAuthError, ImapConnectError, ImapError
 from engine.sanitize import sanitize_line
+from engine.server_settings import check_endpoint, usual_port
 from engine.tls import client_context
 
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-SECURITY_MODES = ("ssl", "starttls", "none")
 # Logging out of a healthy server takes milliseconds; a dead one must not hold close().
 _LOGOUT_TIMEOUT = 5.0
 # Server text quoted in an error message: enough for a reason, not a page of junk.
@@ -49,13 +49,12 @@ _BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (imaplib.IMAP4.abort, OSError)
 
 
+_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+
+
 def default_port(security: str) -> int:
     """The usual port for *security*: 993 for implicit TLS, 143 for STARTTLS or plain."""
-    if security not in SECURITY_MODES:
-        raise InvalidInputError(
-            f"unknown IMAP security {security!r}: use one of {', '.join(SECURITY_MODES)}"
-        )
-    return 993 if security == "ssl" else 143
+    return usual_port("IMAP", security, _PORTS)
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,7 @@ class ImapSettings:
     timeout: float = 30.0  # socket timeout, seconds
 
     def __post_init__(self) -> None:
-        default_port(self.security)  # validates
-        if not 0 < self.port < 65536:
-            raise InvalidInputError(f"IMAP port {self.port} is out of range (1-65535)")
-        if self.timeout <= 0:
-            raise InvalidInputError("IMAP timeout must be positive")
+        check_endpoint("IMAP", self.security, self.port, self.timeout, _PORTS)
 
     @property
     def address(self) -> str:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from engine.errors import FrontdeskError, InvalidInputError
+from engine.errors import FrontdeskError
 from engine.sanitize import sanitize_line
+from engine.server_settings import check_endpoint, usual_port
 from engine.tls import client_context
 
 T = TypeVar("T")
 
-SECURITY_MODES = ("ssl", "starttls", "none")
 # poplib refuses lines over 2048 bytes; real mail has longer ones (unwrapped HTML).
 _MAX_LINE = 1 << 20
 _MAX_SERVER_TEXT = 200
@@ -49,12 +49,12 @@ class Pop3AuthError(Pop3Error):
     """The server refused the credentials: retrying will not help until they change."""
 
 
+_PORTS = {"ssl": 995, "starttls": 110, "none": 110}
+
+
 def default_pop3_port(security: str) -> int:
     """The usual port for *security*: 995 for implicit TLS, 110 for STARTTLS or plain."""
-    if security not in SECURITY_MODES:
-        raise InvalidInputError(
-            f"unknown POP3 security {security!r}: use one of {', '.join(SECURITY_MODES)}")
-    return 995 if security == "ssl" else 110
+    return usual_port("POP3", security, _PORTS)
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,7 @@ class Pop3Settings:
     timeout: float = 30.0  # socket timeout, seconds
 
     def __post_init__(self) -> None:
-        default_pop3_port(self.security)  # validates
-        if not 0 < self.port < 65536:
-            raise InvalidInputError(f"POP3 port {self.port} is out of range (1-65535)")
-        if self.timeout <= 0:
-            raise InvalidInputError("POP3 timeout must be positive")
+        check_endpoint("POP3", self.security, self.port, self.timeout, _PORTS)
 
     @property
     def address(self) -> str:

@@ -1,5 +1,6 @@
 """SMTP sending: settings, a blocking client (run it in a worker thread), its errors."""
 
+from engine.server_settings import SECURITY_MODES
 from engine.smtp.client import SendReport, check, send
 from engine.smtp.errors import (
     Refusal,
@@ -10,7 +11,7 @@ from engine.smtp.errors import (
     SmtpRejected,
     SmtpTemporary,
 )
-from engine.smtp.settings import SECURITY_MODES, SmtpSettings, default_port
+from engine.smtp.settings import SmtpSettings, default_port
 
 __all__ = [
     "SECURITY_MODES",

@@ -7,19 +7,14 @@ from dataclasses import dataclass
 from engine.credentials import BearerToken
 from engine.errors import InvalidInputError
 from engine.secrets import mask
+from engine.server_settings import check_endpoint, usual_port
 
-SECURITY_MODES = ("ssl", "starttls", "none")
 _DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
 
 def default_port(security: str) -> int:
     """The usual port for *security*: 465 for implicit TLS, 587 for STARTTLS, 25 for plain."""
-    try:
-        return _DEFAULT_PORTS[security]
-    except KeyError:
-        raise InvalidInputError(
-            f"unknown SMTP security {security!r}: use one of {', '.join(SECURITY_MODES)}"
-        ) from None
+    return usual_port("SMTP", security, _DEFAULT_PORTS)
 
 
 @dataclass(frozen=True, repr=False)
@@ -45,13 +40,10 @@ class SmtpSettings:
     bearer: BearerToken | None = None  # an OAuth2 access token, used instead of the password
 
     def __post_init__(self) -> None:
-        default_port(self.security)  # validates
+        usual_port("SMTP", self.security, _DEFAULT_PORTS)
         if not self.host:
             raise InvalidInputError("SMTP host is empty: give the server's host name")
-        if not 0 < self.port < 65536:
-            raise InvalidInputError(f"SMTP port {self.port} is out of range (1-65535)")
-        if self.timeout <= 0:
-            raise InvalidInputError("SMTP timeout must be positive")
+        check_endpoint("SMTP", self.security, self.port, self.timeout, _DEFAULT_PORTS)
 
     @property
     def address(self) -> str:

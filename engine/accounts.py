@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from engine.errors import InvalidInputError, SecretError
-from engine.imap.connection import ImapSettings, default_port
-from engine.pop3.client import Pop3Settings, default_pop3_port
+from engine.imap.connection import ImapSettings
+from engine.pop3.client import Pop3Settings
 from engine.secrets import run_password_command, seal, unseal
+from engine.server_settings import usual_port
 from storage import Db, Store
 from storage import settings as settings_sql
 from storage.records import AccountSettings
@@ -164,17 +166,7 @@ async def sent_copies_account(db: Db, account_id: int) -> AccountSettings | None
 def pop3_settings(account: AccountSettings) -> Pop3Settings:
     """What a connection to this POP3 account needs (no password); a security left unset
     is implicit TLS."""
-    if not account.imap_host:
-        raise InvalidInputError(f"account {account.name!r} has no POP3 server configured")
-    security = account.imap_security or "ssl"
-    return Pop3Settings(
-        host=account.imap_host,
-        port=account.imap_port or default_pop3_port(security),
-        security=security,
-        username=account.imap_username or account.email,
-        verify_cert=account.verify_cert,
-        ca_file=account.ca_file,
-    )
+    return _server(Pop3Settings, account)
 
 
 def imap_settings(account: AccountSettings) -> ImapSettings:
@@ -183,12 +175,22 @@ def imap_settings(account: AccountSettings) -> ImapSettings:
     if account.protocol == "pop3":
         raise InvalidInputError(f"account {account.name!r} is a POP3 account: it has an "
                                 "inbox only, synced by `frontdesk sync`")
+    return _server(ImapSettings, account)
+
+
+S = TypeVar("S", ImapSettings, Pop3Settings)
+
+
+def _server(kind: type[S], account: AccountSettings) -> S:
+    """The account's server as `kind` takes it: the usual port for its security when it
+    names none, the address as the login when it names none."""
     if not account.imap_host:
-        raise InvalidInputError(f"account {account.name!r} has no IMAP server configured")
+        raise InvalidInputError(
+            f"account {account.name!r} has no {kind.PROTOCOL} server configured")
     security = account.imap_security or "ssl"
-    return ImapSettings(
+    return kind(
         host=account.imap_host,
-        port=account.imap_port or default_port(security),
+        port=account.imap_port or usual_port(kind.PROTOCOL, security, kind.PORTS),
         security=security,
         username=account.imap_username or account.email,
         verify_cert=account.verify_cert,

@@ -5,6 +5,8 @@ check themselves with these, each naming its protocol in the one-line error."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from engine.errors import InvalidInputError
 
@@ -19,6 +21,31 @@ def usual_port(protocol: str, security: str, ports: Mapping[str, int]) -> int:
         raise InvalidInputError(
             f"unknown {protocol} security {security!r}: use one of {', '.join(SECURITY_MODES)}"
         ) from None
+
+
+@dataclass(frozen=True)
+class MailboxServer:
+    """Where and how to reach a server that holds a mailbox (IMAP, POP3); never the
+    password. Each protocol's subclass names itself and its usual ports."""
+
+    PROTOCOL: ClassVar[str] = "mail"
+    PORTS: ClassVar[Mapping[str, int]] = {"ssl": 0, "starttls": 0, "none": 0}
+
+    host: str
+    port: int
+    security: str  # "ssl" | "starttls" | "none"
+    username: str
+    verify_cert: bool = True
+    ca_file: str | None = None  # PEM bundle to trust instead of the system store
+    timeout: float = 30.0  # socket timeout, seconds
+
+    def __post_init__(self) -> None:
+        check_endpoint(self.PROTOCOL, self.security, self.port, self.timeout, self.PORTS)
+
+    @property
+    def address(self) -> str:
+        """host:port, as error messages name the server."""
+        return f"{self.host}:{self.port}"
 
 
 def check_endpoint(protocol: str, security: str, port: int, timeout: float,

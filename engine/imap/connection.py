@@ -18,12 +18,12 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from queue import SimpleQueue
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
@@ -31,7 +31,7 @@ from imapclient.exceptions import LoginError
 from engine.credentials import BearerToken, Credential
 from engine.errors import ImapAuthError, ImapConnectError, ImapError
 from engine.sanitize import sanitize_line
-from engine.server_settings import check_endpoint, usual_port
+from engine.server_settings import MailboxServer, usual_port
 from engine.tls import client_context
 
 T = TypeVar("T")
@@ -58,24 +58,11 @@ def default_port(security: str) -> int:
 
 
 @dataclass(frozen=True)
-class ImapSettings:
-    """Where and how to connect; the password is never part of it."""
+class ImapSettings(MailboxServer):
+    """Where and how to connect to an IMAP server; the password is never part of it."""
 
-    host: str
-    port: int
-    security: str  # "ssl" | "starttls" | "none"
-    username: str
-    verify_cert: bool = True
-    ca_file: str | None = None  # PEM bundle to trust instead of the system store
-    timeout: float = 30.0  # socket timeout, seconds
-
-    def __post_init__(self) -> None:
-        check_endpoint("IMAP", self.security, self.port, self.timeout, _PORTS)
-
-    @property
-    def address(self) -> str:
-        """host:port, as error messages name the server."""
-        return f"{self.host}:{self.port}"
+    PROTOCOL: ClassVar[str] = "IMAP"
+    PORTS: ClassVar[Mapping[str, int]] = _PORTS
 
 
 # -- the worker thread -----------------------------------------------------------------------

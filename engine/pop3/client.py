@@ -14,15 +14,15 @@ import poplib
 import re
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from engine.errors import FrontdeskError
 from engine.sanitize import sanitize_line
-from engine.server_settings import check_endpoint, usual_port
+from engine.server_settings import MailboxServer, usual_port
 from engine.tls import client_context
 
 T = TypeVar("T")
@@ -58,24 +58,11 @@ def default_pop3_port(security: str) -> int:
 
 
 @dataclass(frozen=True)
-class Pop3Settings:
-    """Where and how to connect; the password is never part of it."""
+class Pop3Settings(MailboxServer):
+    """Where and how to connect to a POP3 server; the password is never part of it."""
 
-    host: str
-    port: int
-    security: str  # "ssl" | "starttls" | "none"
-    username: str
-    verify_cert: bool = True
-    ca_file: str | None = None  # PEM bundle to trust instead of the system store
-    timeout: float = 30.0  # socket timeout, seconds
-
-    def __post_init__(self) -> None:
-        check_endpoint("POP3", self.security, self.port, self.timeout, _PORTS)
-
-    @property
-    def address(self) -> str:
-        """host:port, as error messages name the server."""
-        return f"{self.host}:{self.port}"
+    PROTOCOL: ClassVar[str] = "POP3"
+    PORTS: ClassVar[Mapping[str, int]] = _PORTS
 
 
 @dataclass(frozen=True)

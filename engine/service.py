@@ -36,7 +36,6 @@ from engine.access import manageable_account, require_act, visible_accounts
 from engine.account_edit import AccountChange
 from engine.accounts import AccountSpec
 from engine.compose import format_mailbox
-from engine.doctor.run import diagnose
 from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
 from engine.imap.folders import ConnectionReport
@@ -717,6 +716,9 @@ class LocalService:
         SMTP, last sync error, queued jobs; and the clock against a server's. `offline`
         skips what needs the network. Never raises for what it finds: each finding is a
         check in the report, with what to do."""
+        # Imported here: the checks and what they use load only when someone asks.
+        from engine.doctor.run import diagnose
+
         return await diagnose(self.store, agent, account=account, offline=offline)
 
     # Triage

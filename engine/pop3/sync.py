@@ -36,7 +36,7 @@ from engine.pop3.plan import (
 )
 from engine.rules.run import apply_waiting
 from engine.sending.delivery import send_due
-from engine.sync.account import AccountResult
+from engine.sync.account import AccountResult, finish_pass
 from engine.sync.folder import FolderResult
 from engine.sync.progress import Progress, SyncEvent
 from storage import Store
@@ -96,13 +96,7 @@ async def sync_pop3_account(
             on_headers()
         if session is not None:
             await session.close()  # no QUIT after a failure: nothing marked is deleted
-    if result.error is not None:
-        async with store.transaction() as db:
-            await settings_sql.record_error(db, account.id, result.error,
-                                            auth_failed=result.auth_failed)
-        progress(SyncEvent("error", account=account.name, message=result.error))
-    progress(SyncEvent("account_done", account=account.name, done=result.new))
-    return result
+    return await finish_pass(store, account, result, progress)
 
 
 async def _inbox(store: Store, account: AccountSettings) -> FolderState:

@@ -103,6 +103,13 @@ async def sync_account(
             on_headers()
         if conn is not None:
             await conn.close()
+    return await finish_pass(store, account, result, progress)
+
+
+async def finish_pass(store: Store, account: AccountSettings, result: AccountResult,
+                      progress: Progress) -> AccountResult:
+    """The end of an account's pass, whatever its protocol: an error is recorded for
+    `frontdesk status` and reported, then the account is reported done."""
     if result.error is not None:
         async with store.transaction() as db:
             await settings_sql.record_error(db, account.id, result.error,

@@ -43,10 +43,12 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Prepared:
+    """One message ready to store: what the server said of it, its columns, and the IDs
+    it refers to (for threading)."""
+
     item: Incoming
-    envelope: Envelope
-    codec: str | None
-    data: bytes | None
+    message: NewMessage
+    references: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -80,20 +82,30 @@ def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
-    """Parse (and compress, when the body is there) a batch. Pure CPU work."""
-    out = []
+Parsed = tuple[NewMessage, tuple[str, ...]]
+
+
+def parse_batch(items: Sequence[Incoming]) -> list[Parsed]:
+    """Parse (and compress, when the body is there) a batch into rows to insert and the
+    IDs each message refers to. Pure CPU work, for a worker thread or the process pool;
+    what it returns is plain tuples, cheap to send back."""
+    out: list[Parsed] = []
     for item in items:
-        if item.headers_only:
-            # The header block is not stored and the caller holds it: do not send it back
-            # across a process boundary.
-            size = item.size if item.size is not None else len(item.raw)
-            out.append(Prepared(replace(item, raw=b"", size=size), parse_envelope(item.raw),
-                                None, None))
-        else:
-            codec, data = compress(item.raw)
-            out.append(Prepared(item, parse_envelope(item.raw), codec, data))
+        envelope = parse_envelope(item.raw)
+        codec, data = (None, None) if item.headers_only else compress(item.raw)
+        out.append((_message(item, envelope, codec, data), envelope.references))
     return out
+
+
+def joined(items: Sequence[Incoming], parsed: Sequence[Parsed]) -> list[Prepared]:
+    """The items with what parse_batch made of them."""
+    return [Prepared(item, message, refs)
+            for item, (message, refs) in zip(items, parsed, strict=True)]
+
+
+def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
+    """parse_batch, joined to its items."""
+    return joined(items, parse_batch(items))
 
 
 def prepare_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
@@ -133,19 +145,16 @@ def _attachments(found: Sequence[Attachment]) -> tuple[tuple[str, str, int], ...
     return tuple((a.filename, a.content_type, a.size) for a in found)
 
 
-def _row(p: Prepared, *, account_id: int, folder_id: int, thread_id: int) -> NewMessage:
-    env, item = p.envelope, p.item
+def _message(item: Incoming, env: Envelope, codec: str | None, data: bytes | None
+             ) -> NewMessage:
     flags = {f.lower() for f in item.flags}
     when = env.date or item.internal_date or datetime.now(UTC)
-    recipients = ", ".join(a.display() for a in (*env.to, *env.cc))
     return NewMessage(
-        account_id=account_id,
-        folder_id=folder_id,
         uidvalidity=item.uidvalidity,
         uid=item.uid,
+        modseq=item.modseq,
         message_id=env.message_id,
         in_reply_to=env.in_reply_to,
-        thread_id=thread_id,
         subject=env.subject,
         from_name=env.sender.name,
         from_addr=env.sender.addr,
@@ -163,13 +172,12 @@ def _row(p: Prepared, *, account_id: int, folder_id: int, thread_id: int) -> New
         list_mail=env.list_mail,
         snippet=env.snippet,
         parse_error=env.error,
-        raw_codec=p.codec,
-        raw_data=p.data,
+        raw_codec=codec,
+        raw_data=data,
         index_sender=f"{env.sender.name} {env.sender.addr}".strip(),
-        index_recipients=recipients,
+        index_recipients=", ".join(a.display() for a in (*env.to, *env.cc)),
         index_body=env.text,
         attachments=_attachments(env.attachments),
-        modseq=item.modseq,
     )
 
 
@@ -223,11 +231,11 @@ async def store_prepared_in(
     fresh = [
         p for p in prepared
         if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-        and not denied.blocks(p.envelope.sender.addr)
+        and not denied.blocks(p.message.from_addr)
     ]
     keys = [
-        ThreadKeys(p.envelope.message_id, p.envelope.in_reply_to,
-                   p.envelope.references, p.envelope.subject)
+        ThreadKeys(p.message.message_id, p.message.in_reply_to, p.references,
+                   p.message.subject)
         for p in fresh
     ]
     known = await threads.lookup(db, (mid for k in keys for mid in k.all_ids()))
@@ -235,11 +243,8 @@ async def store_prepared_in(
     new_ids = await threads.create_many(db, plan.new_subjects)
     thread_ids, refs = plan.resolve(new_ids)
     await threads.add_refs(db, refs)
-    rows = [
-        _row(p, account_id=account_id, folder_id=folder_id, thread_id=t)
-        for p, t in zip(fresh, thread_ids, strict=True)
-    ]
-    ids = await messages.insert_many(db, rows)
+    ids = await messages.insert_many(db, [p.message for p in fresh], account_id=account_id,
+                                     folder_id=folder_id, thread_ids=thread_ids)
     if rules_after_uid is not None:
         await rules_sql.queue(db, account_id, [
             i for i, p in zip(ids, fresh, strict=True)

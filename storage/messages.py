@@ -14,6 +14,7 @@ from storage.access import ids_param
 from storage.db import Db
 from storage.raw_codec import decompress
 from storage.records import (
+    NEW_MESSAGE_COLUMNS,
     BodyUpdate,
     FlagState,
     MessageHeaders,
@@ -63,9 +64,20 @@ async def existing_uids(
     return {int(r[0]) for r in rows}
 
 
-async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
-    """Insert messages with their index text, and raw bytes and attachments where present;
-    return their ids in order.
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (id, account_id, folder_id, thread_id, "
+    f"{', '.join(NEW_MESSAGE_COLUMNS)}, has_body) "
+    f"VALUES ({', '.join('?' * (len(NEW_MESSAGE_COLUMNS) + 5))})"
+)
+_COLUMN_COUNT = len(NEW_MESSAGE_COLUMNS)
+
+
+async def insert_many(
+    db: Db, rows: Sequence[NewMessage], *, account_id: int, folder_id: int,
+    thread_ids: Sequence[int | None],
+) -> list[int]:
+    """Insert messages of one folder, each in its thread, with their index text, and raw
+    bytes and attachments where present; return their ids in order.
 
     Must run inside a transaction. Ids are assigned up front so each table takes one
     executemany; callers drop rows whose server key already exists (existing_uids).
@@ -75,27 +87,10 @@ async def insert_many(db: Db, rows: Sequence[NewMessage]) -> list[int]:
     start = int(await db.scalar("SELECT coalesce(max(id), 0) FROM messages")) + 1
     ids = list(range(start, start + len(rows)))
     pairs = list(zip(ids, rows, strict=True))
-    await db.executemany(
-        """
-        INSERT INTO messages (
-            id, account_id, folder_id, uidvalidity, uid, modseq, message_id, in_reply_to,
-            thread_id, subject, from_name, from_addr, to_addrs, cc_addrs, date, internal_date,
-            size, seen, flagged, answered, draft, has_attachments, auto_submitted, list_mail,
-            snippet, parse_error, has_body
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                  ?)
-        """,
-        (
-            (
-                i, r.account_id, r.folder_id, r.uidvalidity, r.uid, r.modseq, r.message_id,
-                r.in_reply_to, r.thread_id, r.subject, r.from_name, r.from_addr, r.to_addrs,
-                r.cc_addrs, r.date, r.internal_date, r.size, int(r.seen), int(r.flagged),
-                int(r.answered), int(r.draft), int(r.has_attachments), int(r.auto_submitted),
-                int(r.list_mail), r.snippet, r.parse_error, int(r.raw_data is not None),
-            )
-            for i, r in pairs
-        ),
-    )
+    await db.executemany(_INSERT_MESSAGE, (
+        (i, account_id, folder_id, t, *r[:_COLUMN_COUNT], r.raw_data is not None)
+        for (i, r), t in zip(pairs, thread_ids, strict=True)
+    ))
     await db.executemany(
         "INSERT INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
         ((i, r.raw_codec, r.raw_data) for i, r in pairs if r.raw_data is not None),

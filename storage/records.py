@@ -4,6 +4,7 @@ connection, so they can cross every layer and be serialised as they are."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,18 @@ class MessageHeaders:
     has_body: bool
 
 
-@dataclass(frozen=True)
-class NewMessage:
-    """A message to insert. `raw_codec`/`raw_data` come from storage.raw_codec.compress."""
+class NewMessage(NamedTuple):
+    """A message to insert: its columns (in the order storage.messages inserts them),
+    then its raw bytes, search text and attachments. Where it goes (account, folder,
+    thread) is given when it is inserted. A tuple: it is built where the mail is parsed,
+    often another process, and crosses back several times faster than a dataclass.
+    `raw_codec`/`raw_data` come from storage.raw_codec.compress."""
 
-    account_id: int
-    folder_id: int
     uidvalidity: int | None
     uid: int | None
+    modseq: int | None
     message_id: str | None
     in_reply_to: str | None
-    thread_id: int | None
     subject: str
     from_name: str
     from_addr: str
@@ -116,7 +118,10 @@ class NewMessage:
     index_recipients: str
     index_body: str
     attachments: tuple[tuple[str, str, int], ...] = ()  # (filename, content type, size)
-    modseq: int | None = None
+
+
+# The fields of NewMessage that are columns of `messages`, in its order.
+NEW_MESSAGE_COLUMNS = NewMessage._fields[: NewMessage._fields.index("parse_error") + 1]
 
 
 @dataclass(frozen=True)

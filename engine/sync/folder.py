@@ -13,8 +13,9 @@ from engine.imap.connection import ImapConnection
 from engine.ingest import (
     Incoming,
     Prepared,
+    joined,
     pack,
-    prepare_batch,
+    parse_batch,
     store_bodies,
     summarise_bodies,
     with_packed,
@@ -191,7 +192,7 @@ class FolderSync:
                          uidvalidity=validity, modseq=f.modseq, size=f.size, headers_only=True)
                 for f in fetched
             ]
-            return await self.cpu.run(prepare_batch, items)
+            return joined(items, await self.cpu.run(parse_batch, items))
 
         async def store(batch: list[int], prepared: list[Prepared]) -> None:
             nonlocal done, nbytes
@@ -225,8 +226,8 @@ class FolderSync:
         interrupted after the server moved it), the waiting row takes the UID, and the
         store below skips it instead of storing it a second time."""
         assert self._selected is not None
-        found = [(p.item.uid, p.envelope.message_id) for p in prepared
-                 if p.item.uid is not None and p.envelope.message_id in moved_here]
+        found = [(p.item.uid, p.message.message_id) for p in prepared
+                 if p.item.uid is not None and p.message.message_id in moved_here]
         if not found:
             return
         async with self.store.transaction() as db:

@@ -10,6 +10,7 @@ caller uses imapclient's parser instead: never a wrong answer, at worst the slow
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from imapclient.datetime_util import parse_to_datetime
@@ -24,6 +25,29 @@ _ITEM = re.compile(
     rb"|(?P<body>BODY\[[^\]]*\])(?: (?P<nil>NIL)|(?: \{(?P<size>\d+)\})$)"
     rb")"
 )
+
+
+_INTERNALDATE = re.compile(
+    rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
+)
+_MONTHS = {name: number for number, name in enumerate(
+    (b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+     b"dec"), start=1)}
+
+
+def internal_date(text: bytes) -> datetime:
+    """An INTERNALDATE ("22-Nov-2026 04:58:33 +0100") as an aware datetime in UTC. The
+    form RFC 3501 gives is read here (imapclient's general date parser was a third of
+    the CPU of reading a header fetch); anything else goes to that parser. Raises
+    ValueError for a date that is no date."""
+    match = _INTERNALDATE.fullmatch(text)
+    month = _MONTHS.get(match[2].lower()) if match else None
+    if match is None or month is None:
+        return parse_to_datetime(text, normalise=False)
+    day, year, hour, minute, second = (int(match[n]) for n in (1, 3, 4, 5, 6))
+    offset = timedelta(hours=int(match[8]), minutes=int(match[9]))
+    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    return moment + offset if match[7] == b"-" else moment - offset
 
 
 def parse_fetch(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
@@ -90,7 +114,7 @@ def _items(text: bytes, into: dict[bytes, Any], literal: bytes | None) -> bool:
             into[b"FLAGS"] = tuple(match["flags"].split())
         elif match["date"] is not None:
             try:
-                into[b"INTERNALDATE"] = parse_to_datetime(match["date"], normalise=False)
+                into[b"INTERNALDATE"] = internal_date(match["date"])
             except ValueError:
                 return False
         elif match["body"]:

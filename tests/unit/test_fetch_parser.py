@@ -1,8 +1,10 @@
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from imapclient.datetime_util import parse_to_datetime
 from imapclient.response_parser import parse_fetch_response
 
-from engine.sync.fetch_parser import parse_fetch
+from engine.sync.fetch_parser import internal_date, parse_fetch
 
 
 def slow(data):
@@ -46,3 +48,27 @@ def test_nil_body_and_empty_response() -> None:
     data = [b"3 (UID 9 BODY[] NIL)"]
     assert parse_fetch(data) == slow(data) == {9: {b"SEQ": 3, b"BODY[]": None}}
     assert parse_fetch([]) == {}
+
+
+@pytest.mark.parametrize("text", [
+    b"24-Oct-2026 22:25:39 +0200",
+    b" 4-Oct-2026 01:05:00 -0930",
+    b"4-feb-1999 23:59:59 +1345",
+    b"29-Feb-2024 00:00:00 -0000",
+])
+def test_internal_date_is_the_same_moment_as_imapclients_in_utc(text: bytes) -> None:
+    found = internal_date(text)
+    assert found == parse_to_datetime(text, normalise=False)
+    assert found.utcoffset() == timedelta(0)
+
+
+def test_internal_date_of_another_form_goes_to_the_general_parser() -> None:
+    # RFC 2822 form, which some servers send: not the IMAP form, still read.
+    assert internal_date(b"Sat, 24 Oct 2026 22:25:39 +0200") == datetime(
+        2026, 10, 24, 20, 25, 39, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", [b"31-Feb-2026 04:58:33 +0100", b"24-Foo-2026 04:58:33 +0100"])
+def test_internal_date_that_is_no_date_raises_value_error(text: bytes) -> None:
+    with pytest.raises(ValueError):
+        internal_date(text)

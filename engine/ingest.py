@@ -77,9 +77,9 @@ class Denied:
 
 def iso_utc(value: datetime) -> str:
     """ISO 8601 UTC with a Z, the form every time column uses."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 Parsed = tuple[NewMessage, tuple[str, ...]]

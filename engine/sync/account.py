@@ -4,6 +4,7 @@ and folder they belong to."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -78,15 +79,14 @@ async def sync_account(
                        condstore=condstore, qresync=qresync)
             for f in folders
         ]
-        for syncer in syncers:
-            await _guarded(store, syncer, syncer.sync_headers)
+        await _in_turn(store, [(s, s.sync_headers, s.headers_fetched) for s in syncers])
         if on_headers:
             on_headers()
             headers_reported = True
         result.jobs_done = await run_due_jobs(store, conn, account.id)
-        for syncer in syncers:
-            await _guarded(store, syncer, syncer.sync_bodies)
-            result.folders[syncer.folder.name] = syncer.result
+        # Each folder's result fills in as its bodies come.
+        result.folders.update((s.folder.name, s.result) for s in syncers)
+        await _in_turn(store, [(s, s.sync_bodies, s.bodies_fetched) for s in syncers])
         # Rules need the bodies: they run once those are stored, and what they queued
         # (moves, flags, responses) goes out in this pass.
         if await apply_waiting(store, account.id):
@@ -129,6 +129,36 @@ async def _discover(store: Store, conn: ImapConnection, account: AccountSettings
     async with store.transaction() as db:
         await folder_sql.merge_discovered(db, account_id=account.id, found=found,
                                           sync_names=account.sync_folders)
+
+
+Step = tuple[FolderSync, Callable[[], Awaitable[FolderResult]], asyncio.Event]
+
+
+async def _in_turn(store: Store, steps: Sequence[Step]) -> None:
+    """One step (the header or the body pass) of every folder, in turn on the one
+    connection. A folder starts as soon as the one before has fetched all it needs (its
+    event is set), while that one's last batches are still being parsed and stored. A
+    broken connection ends the pass once what was fetched is stored."""
+    running: list[asyncio.Task[None]] = []
+    try:
+        for syncer, step, fetched in steps:
+            task = asyncio.ensure_future(_guarded(store, syncer, step))
+            running.append(task)
+            waiting = asyncio.ensure_future(fetched.wait())
+            await asyncio.wait((task, waiting), return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            if task.done():
+                task.result()
+        for task in running:
+            await task
+    except asyncio.CancelledError:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+    except BaseException:
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
 
 
 async def _guarded(

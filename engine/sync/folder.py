@@ -80,6 +80,10 @@ class FolderSync:
         self.condstore = condstore
         self.qresync = qresync
         self.result = FolderResult()
+        # Set once the header (body) pass needs the connection no more: the next folder
+        # may start while this one's last batches are being stored.
+        self.headers_fetched = asyncio.Event()
+        self.bodies_fetched = asyncio.Event()
         self._selected: ops.Selected | None = None
         # The last UID the first import wants; storing it ends the first import.
         self._first_last: int | None = None
@@ -111,6 +115,12 @@ class FolderSync:
     async def sync_headers(self) -> FolderResult:
         """Select the folder, follow a UIDVALIDITY change, apply flag changes and expunges,
         and store the headers of new mail."""
+        try:
+            return await self._sync_headers()
+        finally:
+            self.headers_fetched.set()
+
+    async def _sync_headers(self) -> FolderResult:
         sel = self._selected = await self.conn.call(ops.select, self.folder.name)
         state = await self._reload()
         if state.uidvalidity != sel.uidvalidity:
@@ -218,7 +228,7 @@ class FolderSync:
             self._event("headers", done, total, nbytes)
 
         await pipelined(by_count(uids, HEADER_BATCH), fetch, prepare, store,
-                        parallel=self.cpu.processes)
+                        parallel=self.cpu.processes, fetched_all=self.headers_fetched.set)
 
     async def _adopt_moved(self, prepared: list[Prepared], moved_here: set[str]) -> None:
         """Mail an agent moved here (delete, archive) waits in the store without a UID
@@ -305,6 +315,12 @@ class FolderSync:
 
     async def sync_bodies(self) -> FolderResult:
         """Fetch the bodies of messages stored with headers only."""
+        try:
+            return await self._sync_bodies()
+        finally:
+            self.bodies_fetched.set()
+
+    async def _sync_bodies(self) -> FolderResult:
         state = await self._reload()
         if state.uidvalidity is None:
             return self.result
@@ -341,5 +357,6 @@ class FolderSync:
             self._event("bodies", done, total, nbytes)
 
         await pipelined(by_bytes([(uid, size) for _, uid, size in waiting]), fetch, prepare,
-                        store, parallel=self.cpu.processes)
+                        store, parallel=self.cpu.processes,
+                        fetched_all=self.bodies_fetched.set)
         return self.result

@@ -25,9 +25,11 @@ async def pipelined(
     store: Callable[[B, P], Awaitable[None]],
     *,
     parallel: int = 2,
+    fetched_all: Callable[[], None] | None = None,
 ) -> None:
     """Run fetch -> prepare -> store over `batches`. At most `parallel` + 1 batches are in
-    flight, which bounds memory; an error anywhere stops the pipeline and is raised."""
+    flight, which bounds memory; an error anywhere stops the pipeline and is raised.
+    `fetched_all` is called once the last batch is fetched, while the rest still runs."""
     in_flight: deque[asyncio.Task[None]] = deque()
 
     async def finish(previous: asyncio.Task[None] | None, batch: B,
@@ -46,6 +48,8 @@ async def pipelined(
             in_flight.append(previous)
             while len(in_flight) > parallel:
                 await in_flight.popleft()
+        if fetched_all is not None:
+            fetched_all()
         while in_flight:
             await in_flight.popleft()
     finally:

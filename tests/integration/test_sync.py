@@ -16,6 +16,7 @@ from tests.integration.sync_support import (
     store_rows,
 )
 from tests.servers.dovecot import DovecotServer
+from tests.store_factory import make_mail
 
 pytestmark = pytest.mark.integration
 USER = "bob@example.com"
@@ -56,6 +57,36 @@ async def test_initial_sync_stores_every_message_with_body(clean_bob, tmp_path: 
         again = await service.sync(agent)
         assert again[0].new == 0 and again[0].error is None
         assert len(await store_rows(service)) == 30
+    finally:
+        await service.close()
+
+
+async def test_attachments_found_by_the_body_pass_mark_their_messages_only(
+    clean_bob, tmp_path: Path
+) -> None:
+    """The header pass cannot see attachments; the body pass records them, and leaves
+    the messages without any as they were."""
+    server = clean_bob
+    raws = [make_mail(f"Invoice {i}", message_id=f"<inv{i}@customer.example>",
+                      attachment=f"invoice-{i}.pdf" if i % 2 else None)
+            for i in range(6)]
+    server.append_messages(USER, [Item(r) for r in raws])
+    service, agent = await open_service(tmp_path)
+    try:
+        await service.add_account(agent, spec_for(server, USER), server.users[USER])
+        results = await service.sync(agent)
+        assert results[0].error is None, results[0].error
+        rows = await service.store.reader.fetchall(
+            "SELECT m.subject, m.has_body, m.has_attachments, "
+            "group_concat(a.filename) AS files FROM messages m "
+            "LEFT JOIN attachments a ON a.message_id = m.id GROUP BY m.id ORDER BY m.uid")
+        assert [(r["subject"], r["has_body"], r["has_attachments"], r["files"])
+                for r in rows] == [
+            (f"Invoice {i}", 1, i % 2, f"invoice-{i}.pdf" if i % 2 else None)
+            for i in range(6)]
+        listed = await service.list_by_spec(agent, "bob:INBOX", limit=10)
+        assert {m.subject: m.has_attachments for m in listed} == {
+            f"Invoice {i}": bool(i % 2) for i in range(6)}
     finally:
         await service.close()
 

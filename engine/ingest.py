@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.conversations import ThreadKeys, plan_threads
@@ -137,7 +137,7 @@ def pack(raws: Sequence[bytes]) -> list[tuple[str, bytes]]:
 def with_packed(updates: Sequence[BodyUpdate], packed: Sequence[tuple[str, bytes]]
                 ) -> list[BodyUpdate]:
     """Bodies with their compressed bytes filled in."""
-    return [replace(u, raw_codec=codec, raw_data=data)
+    return [u._replace(raw_codec=codec, raw_data=data)
             for u, (codec, data) in zip(updates, packed, strict=True)]
 
 

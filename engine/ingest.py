@@ -1,8 +1,10 @@
 """Putting mail into the store: parse, deny list, thread, store — one transaction a batch.
 
 Mail can arrive in two steps: headers first (enough for a usable list), the body later.
-Parsing and compression are CPU work: `prepare_batch` and `prepare_bodies` are plain
-functions, run in a worker thread or a process pool, never on the event loop.
+Parsing and compression are CPU work: `parse_batch`, `summarise_bodies` and `pack` are
+plain functions, run in a worker thread or a process pool, never on the event loop. What
+the pool sends back are tuples (NewMessage, BodyUpdate), several times cheaper to pickle
+than dataclasses.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from engine.conversations import ThreadKeys, plan_threads
 from engine.mime import Attachment, Envelope, parse_envelope, summarise_body
@@ -28,10 +29,9 @@ SEEN, FLAGGED, ANSWERED, DRAFT = "\\seen", "\\flagged", "\\answered", "\\draft"
 AfterStore = Callable[[Db, list[int]], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(NamedTuple):
     """One message as it arrives: raw bytes (or only its header block) plus what the
-    server says about it."""
+    server says about it. A tuple: it crosses into the parse workers."""
 
     raw: bytes
     flags: tuple[str, ...] = ()

@@ -1,8 +1,8 @@
 """Putting mail into the store: parse, deny list, thread, store — one transaction a batch.
 
 Mail can arrive in two steps: headers first (enough for a usable list), the body later.
-Parsing and compression are CPU work: `parse_batch`, `summarise_bodies` and `pack` are
-plain functions, run in a worker thread or a process pool, never on the event loop. What
+Parsing and compression are CPU work: `parse_batch` and `summarise_bodies` are plain
+functions, run in a worker thread or a process pool, never on the event loop. What
 the pool sends back are tuples (NewMessage, BodyUpdate), several times cheaper to pickle
 than dataclasses.
 """
@@ -110,9 +110,19 @@ def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
     return joined(items, parse_batch(items))
 
 
-def prepare_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
-    """Parse and compress bodies of messages stored with headers only. Pure CPU work."""
-    return with_packed(summarise_bodies(bodies), pack([raw for _, raw in bodies]))
+async def prepare_bodies(
+    bodies: Sequence[tuple[int, bytes]],
+    parse: Callable[..., Awaitable[list[BodyUpdate]]] = asyncio.to_thread,
+) -> list[BodyUpdate]:
+    """Parse and compress bodies of messages stored with headers only, at the same
+    time: parsing by `parse` (a worker thread, or the sync's process pool), compression
+    in a thread of this process. The compressor lets go of the GIL, and the compressed
+    bytes never cross a process boundary."""
+    parsed, packed = await asyncio.gather(
+        parse(summarise_bodies, bodies),
+        asyncio.to_thread(_pack, [raw for _, raw in bodies]))
+    return [u._replace(raw_codec=codec, raw_data=data)
+            for u, (codec, data) in zip(parsed, packed, strict=True)]
 
 
 def summarise_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
@@ -129,18 +139,8 @@ def summarise_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
     return out
 
 
-def pack(raws: Sequence[bytes]) -> list[tuple[str, bytes]]:
-    """The compressed half of prepare_bodies. The compressor lets go of the GIL, so a
-    thread of the engine's own process does it, and the compressed bytes never cross a
-    process boundary."""
+def _pack(raws: Sequence[bytes]) -> list[tuple[str, bytes]]:
     return [compress(raw) for raw in raws]
-
-
-def with_packed(updates: Sequence[BodyUpdate], packed: Sequence[tuple[str, bytes]]
-                ) -> list[BodyUpdate]:
-    """Bodies with their compressed bytes filled in."""
-    return [u._replace(raw_codec=codec, raw_data=data)
-            for u, (codec, data) in zip(updates, packed, strict=True)]
 
 
 def _attachments(found: Sequence[Attachment]) -> tuple[tuple[str, str, int], ...]:

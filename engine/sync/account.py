@@ -151,12 +151,10 @@ async def _in_turn(store: Store, steps: Sequence[Step]) -> None:
                 task.result()
         for task in running:
             await task
-    except asyncio.CancelledError:
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
-        raise
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, asyncio.CancelledError):
+            for task in running:
+                task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         raise
 

@@ -14,11 +14,9 @@ from engine.ingest import (
     Incoming,
     Prepared,
     joined,
-    pack,
     parse_batch,
+    prepare_bodies,
     store_bodies,
-    summarise_bodies,
-    with_packed,
 )
 from engine.ingest import store_prepared as store_headers
 from engine.jobs.queue import enqueue_flags
@@ -343,10 +341,7 @@ class FolderSync:
 
         async def prepare(batch: list[int], fetched: list[ops.Fetched]) -> list[BodyUpdate]:
             pairs = [(ids[f.uid], f.data) for f in fetched if f.uid in ids and f.data]
-            parsed, packed = await asyncio.gather(
-                self.cpu.run(summarise_bodies, pairs),
-                asyncio.to_thread(pack, [raw for _, raw in pairs]))
-            return with_packed(parsed, packed)
+            return await prepare_bodies(pairs, self.cpu.run)
 
         async def store(batch: list[int], updates: list[BodyUpdate]) -> None:
             nonlocal done, nbytes

@@ -145,7 +145,7 @@ async def test_bodies_of_a_batch_are_indexed_and_replace_older_text(setup) -> No
                                          account_ids=[support], limit=10)
 
     assert await found("alpaca") == []  # header-only rows are not indexed yet
-    await store_bodies(service.store, prepare_bodies(list(zip(ids, raws, strict=True))))
+    await store_bodies(service.store, await prepare_bodies(list(zip(ids, raws, strict=True))))
     assert await found("alpaca") == [ids[0]]
     assert await found("berenice") == [ids[1]]
     assert await found('"quote"') == [ids[2]]
@@ -154,7 +154,7 @@ async def test_bodies_of_a_batch_are_indexed_and_replace_older_text(setup) -> No
 
     again = make_mail("note 0", sender="Sender 0 <s0@customer.example>",
                       message_id="<h0@x>", body="body wombat end")
-    await store_bodies(service.store, prepare_bodies([(ids[0], again)]))
+    await store_bodies(service.store, await prepare_bodies([(ids[0], again)]))
     assert await found("alpaca") == []
     assert await found("wombat") == [ids[0]]
     rows = await service.store.reader.scalar(

@@ -337,7 +337,7 @@ async def test_mail_waits_for_its_body(world: World) -> None:
     assert await world.queued() == [found]
     assert await apply_waiting(world.store, world.account()) == 0  # no body yet
     assert await world.queued() == [found]
-    await store_bodies(world.store, await asyncio.to_thread(prepare_bodies, [(found, raw)]))
+    await store_bodies(world.store, await prepare_bodies([(found, raw)]))
     assert await apply_waiting(world.store, world.account()) == 1
     assert [o[3] for o in await world.why(found)] == [True]
 

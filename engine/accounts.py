@@ -14,12 +14,12 @@ from engine.errors import InvalidInputError, SecretError
 from engine.imap.connection import ImapSettings
 from engine.pop3.client import Pop3Settings
 from engine.secrets import run_password_command, seal, unseal
-from engine.server_settings import usual_port
+from engine.server_settings import SECURITY_MODES, usual_port
 from storage import Db, Store
 from storage import settings as settings_sql
 from storage.records import AccountSettings
 
-SECURITY = ("ssl", "starttls", "none")
+SECURITY = SECURITY_MODES
 IMPORT_MODES = ("all", "unread", "since", "new-only")
 PROTOCOLS = ("imap", "pop3")
 IMAP_PASSWORD = "imap_password"

@@ -52,6 +52,11 @@ def check_endpoint(protocol: str, security: str, port: int, timeout: float,
                    ports: Mapping[str, int]) -> None:
     """Refuse an unknown security mode, a port out of range or a timeout not above 0."""
     usual_port(protocol, security, ports)
+    check_port_and_timeout(protocol, port, timeout)
+
+
+def check_port_and_timeout(protocol: str, port: int, timeout: float) -> None:
+    """Refuse a port out of range or a timeout not above 0."""
     if not 0 < port < 65536:
         raise InvalidInputError(f"{protocol} port {port} is out of range (1-65535)")
     if timeout <= 0:

@@ -34,7 +34,7 @@ from engine import (
 )
 from engine.access import manageable_account, require_act, visible_accounts
 from engine.account_edit import AccountChange
-from engine.accounts import AccountSpec
+from engine.accounts import AccountSpec, on_imap_server
 from engine.compose import format_mailbox
 from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
@@ -589,7 +589,7 @@ class LocalService:
         async with self.store.transaction() as db:
             await messages.set_seen(db, message_id=message_id, seen=seen, account_ids=visible)
             if account is not None and account.write_read_status:
-                await _queue_flag(db, head, folder, "\\Seen", seen, agent)
+                await _queue_flag(db, account, head, folder, "\\Seen", seen, agent)
 
     async def set_flagged(self, agent: Agent, message_id: int, flagged: bool) -> None:
         """Flag or unflag a message; when it is on a server (it has a UID), the change is
@@ -598,11 +598,12 @@ class LocalService:
         head = await self._head(message_id, visible)
         await require_act(self.store, agent.id, head.account_id,
                           missing=f"message {message_id} not found")
+        account = await settings_sql.by_id(self.store.reader, head.account_id)
         folder = await folder_state.by_id(self.store.reader, head.folder_id)
         async with self.store.transaction() as db:
             await messages.set_flagged(db, message_id=message_id, flagged=flagged,
                                        account_ids=visible)
-            await _queue_flag(db, head, folder, "\\Flagged", flagged, agent)
+            await _queue_flag(db, account, head, folder, "\\Flagged", flagged, agent)
 
     async def _head(self, message_id: int, visible: frozenset[int]) -> MessageHeaders:
         head = await messages.headers(self.store.reader, message_id=message_id,
@@ -1188,16 +1189,16 @@ class LocalService:
 
 
 async def _queue_flag(
-    db: Db, head: MessageHeaders, folder: FolderState | None, flag: str, on: bool,
-    agent: Agent,
+    db: Db, account: AccountSettings | None, head: MessageHeaders, folder: FolderState | None,
+    flag: str, on: bool, agent: Agent,
 ) -> None:
     """Queue setting or clearing `flag` on the server, in the caller's transaction, when
-    the message is on an IMAP server; the running engine is woken to carry it out now."""
+    the message is on an IMAP server (`account`, the message's, already loaded); the
+    running engine is woken to carry it out now."""
+    if account is None or not on_imap_server(account):
+        return  # POP3 has no flags, nor has an account without a server: they stay here
     if folder is None or head.uid is None or head.uidvalidity is None:
         return
-    account = await settings_sql.by_id(db, head.account_id)
-    if account is not None and account.protocol == "pop3":
-        return  # POP3 has no flags: they stay in the store
     await enqueue_flags(
         db, account_id=head.account_id, folder=folder.name, uidvalidity=head.uidvalidity,
         uids=[head.uid], add=(flag,) if on else (), remove=() if on else (flag,),

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import imaplib
 import logging
-import re
 import socket
 import ssl
 import threading
@@ -31,8 +30,8 @@ from imapclient.exceptions import LoginError
 from engine.credentials import BearerToken, Credential
 from engine.errors import ImapAuthError, ImapConnectError, ImapError
 from engine.sanitize import sanitize_line
+from engine.server_errors import connect_error_message, server_text, tls_context
 from engine.server_settings import MailboxServer, usual_port
-from engine.tls import client_context
 
 T = TypeVar("T")
 
@@ -40,9 +39,6 @@ log = logging.getLogger(__name__)
 
 # Logging out of a healthy server takes milliseconds; a dead one must not hold close().
 _LOGOUT_TIMEOUT = 5.0
-# Server text quoted in an error message: enough for a reason, not a page of junk.
-_MAX_SERVER_TEXT = 200
-_BYTES_REPR = re.compile(r"b(['\"])(.*)\1", re.DOTALL)
 
 # Errors that mean the byte stream is gone or out of step: the connection cannot be used
 # again. (ssl.SSLError and socket.timeout are OSErrors.)
@@ -111,49 +107,13 @@ def _worker(jobs: SimpleQueue[_Job]) -> None:
 
 
 def _server_text(exc: BaseException, password: str | None = None) -> str:
-    arg = exc.args[0] if len(exc.args) == 1 else None
-    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
     # imaplib and imapclient often wrap the server's bytes in their repr: b'...'
-    quoted = _BYTES_REPR.fullmatch(text)
-    if quoted:
-        text = quoted[2]
-    text = sanitize_line(text).strip()
-    if password:
-        text = text.replace(password, "***")  # servers do not echo it; be sure anyway
-    if len(text) > _MAX_SERVER_TEXT:
-        text = text[: _MAX_SERVER_TEXT - 1] + "…"
-    return text or type(exc).__name__
+    return server_text(exc, password, unquote=True)
 
 
 def _connect_error_message(exc: BaseException, settings: ImapSettings) -> str:
-    where = settings.address
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = sanitize_line(exc.verify_message or str(exc))
-        return (
-            f"certificate of {where} not trusted ({reason}): pass --ca-file PEM or --no-verify-cert"
-        )
-    if isinstance(exc, ssl.SSLError):
-        return (
-            f"TLS handshake with {where} failed ({_server_text(exc)}): check the security "
-            "mode (ssl usually on port 993, starttls or none on 143)"
-        )
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve {settings.host!r} ({_server_text(exc)}): check the host name"
-    if isinstance(exc, ConnectionRefusedError):
-        return f"{where} refused the connection: check the host and port, and that the server runs"
-    if isinstance(exc, TimeoutError):
-        return (
-            f"no answer from {where} within {settings.timeout:g} s: check the host, port, "
-            "firewall and security mode (ssl usually on port 993, starttls or none on 143)"
-        )
-    if isinstance(exc, imaplib.IMAP4.error):
-        return (
-            f"{where} did not talk IMAP as expected ({_server_text(exc)}): check the port "
-            "and security mode"
-        )
-    if isinstance(exc, OSError):
-        return f"cannot connect to {where} ({_server_text(exc)}): check the host and port"
-    return f"cannot connect to {where} ({_server_text(exc)})"
+    return connect_error_message(exc, settings, protocol_errors=(imaplib.IMAP4.error,),
+                                 hint_host_for=(OSError,), unquote=True)
 
 
 def _lost_message(exc: BaseException, settings: ImapSettings) -> str:
@@ -163,13 +123,7 @@ def _lost_message(exc: BaseException, settings: ImapSettings) -> str:
 
 
 def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
-    try:
-        return client_context(verify_cert=settings.verify_cert, ca_file=settings.ca_file)
-    except (OSError, ValueError) as exc:
-        raise ImapConnectError(
-            f"cannot load the CA file {settings.ca_file!r} ({_server_text(exc)}): "
-            "pass a readable PEM bundle"
-        ) from exc
+    return tls_context(settings, ImapConnectError, unquote=True)
 
 
 def _shutdown_quietly(client: IMAPClient | None) -> None:

@@ -22,14 +22,13 @@ from typing import Any, ClassVar, TypeVar
 
 from engine.errors import FrontdeskError
 from engine.sanitize import sanitize_line
+from engine.server_errors import connect_error_message, server_text, tls_context
 from engine.server_settings import MailboxServer, usual_port
-from engine.tls import client_context
 
 T = TypeVar("T")
 
 # poplib refuses lines over 2048 bytes; real mail has longer ones (unwrapped HTML).
 _MAX_LINE = 1 << 20
-_MAX_SERVER_TEXT = 200
 _CLOSE_TIMEOUT = 5.0
 # RFC 2449/3206 response codes that say the login failed for another reason than the
 # credentials: worth retrying later.
@@ -105,46 +104,12 @@ class _Pop3Ssl(_LongLines, poplib.POP3_SSL):
 # -- messages --------------------------------------------------------------------------------
 
 
-def server_text(exc: BaseException, secret: str | None = None) -> str:
-    """The server's words from an error, one safe bounded line, never the secret."""
-    arg = exc.args[0] if len(exc.args) == 1 else None
-    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
-    text = sanitize_line(text).strip()
-    if secret:
-        text = text.replace(secret, "***")
-    if len(text) > _MAX_SERVER_TEXT:
-        text = text[: _MAX_SERVER_TEXT - 1] + "…"
-    return text or type(exc).__name__
-
-
 def _connect_error_message(exc: BaseException, s: Pop3Settings) -> str:
-    where = s.address
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = sanitize_line(exc.verify_message or str(exc))
-        return (f"certificate of {where} not trusted ({reason}): pass --ca-file PEM or "
-                "--no-verify-cert")
-    if isinstance(exc, ssl.SSLError):
-        return (f"TLS handshake with {where} failed ({server_text(exc)}): check the security "
-                "mode (ssl usually on port 995, starttls or none on 110)")
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve {s.host!r} ({server_text(exc)}): check the host name"
-    if isinstance(exc, ConnectionRefusedError):
-        return f"{where} refused the connection: check the host and port, and that the server runs"
-    if isinstance(exc, TimeoutError):
-        return (f"no answer from {where} within {s.timeout:g} s: check the host, port, "
-                "firewall and security mode (ssl usually on port 995, starttls or none on 110)")
-    if isinstance(exc, poplib.error_proto):
-        return (f"{where} did not talk POP3 as expected ({server_text(exc)}): check the port "
-                "and security mode")
-    return f"cannot connect to {where} ({server_text(exc)}): check the host and port"
+    return connect_error_message(exc, s, protocol_errors=(poplib.error_proto,))
 
 
 def _ssl_context(s: Pop3Settings) -> ssl.SSLContext:
-    try:
-        return client_context(verify_cert=s.verify_cert, ca_file=s.ca_file)
-    except (OSError, ValueError) as exc:
-        raise Pop3ConnectError(f"cannot load the CA file {s.ca_file!r} ({server_text(exc)}): "
-                               "pass a readable PEM bundle") from exc
+    return tls_context(s, Pop3ConnectError)
 
 
 def _capabilities(client: poplib.POP3) -> dict[str, tuple[str, ...]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from engine.pop3.client import Listed
+from engine.sync.batches import by_bytes
 from storage.records import Pop3Uidl
 
 PENDING, STORED, SKIPPED, DENIED = "pending", "stored", "skipped", "denied"
@@ -76,15 +77,5 @@ def older_than(sent: datetime | None, since: date) -> bool:
 def batches(wanted: Sequence[Wanted], *, count: int, octets: int) -> list[list[Wanted]]:
     """`wanted` in order, cut into runs of at most `count` messages and about `octets`
     (a message bigger than that goes alone)."""
-    out: list[list[Wanted]] = []
-    current: list[Wanted] = []
-    size = 0
-    for w in wanted:
-        if current and (len(current) >= count or size + w.item.size > octets):
-            out.append(current)
-            current, size = [], 0
-        current.append(w)
-        size += w.item.size
-    if current:
-        out.append(current)
-    return out
+    return list(by_bytes(((w, w.item.size) for w in wanted), max_messages=count,
+                         max_bytes=octets))

@@ -101,9 +101,9 @@ async def sync_pop3_account(
 
 async def _inbox(store: Store, account: AccountSettings) -> FolderState:
     """The account's one store folder, made on its first pass."""
-    for folder in await folder_sql.of_account(store.reader, account.id):
-        if folder.name == INBOX:
-            return folder
+    found = await _find(store, account.id)
+    if found is not None:
+        return found
     async with store.transaction() as db:
         await folder_sql.merge_discovered(
             db, account_id=account.id, sync_names=(INBOX,),
@@ -112,11 +112,18 @@ async def _inbox(store: Store, account: AccountSettings) -> FolderState:
     return await _reload(store, account.id)
 
 
-async def _reload(store: Store, account_id: int) -> FolderState:
+async def _find(store: Store, account_id: int) -> FolderState | None:
     for folder in await folder_sql.of_account(store.reader, account_id):
         if folder.name == INBOX:
             return folder
-    raise LookupError("the POP3 inbox vanished from the store")
+    return None
+
+
+async def _reload(store: Store, account_id: int) -> FolderState:
+    found = await _find(store, account_id)
+    if found is None:
+        raise LookupError("the POP3 inbox vanished from the store")
+    return found
 
 
 async def _import(
@@ -210,8 +217,9 @@ async def _leave_out_older(
         chunk = check[start:start + HEADER_CHUNK]
         heads = [await read(w.item.number) for w in chunk]
         dates = await asyncio.to_thread(lambda hs: [parse_envelope(h).date for h in hs], heads)
-        older = [w for w, d in zip(chunk, dates, strict=True) if older_than(d, since)]
-        keep.extend(w for w in chunk if w not in older)
+        older: list[Wanted] = []
+        for w, d in zip(chunk, dates, strict=True):
+            (older if older_than(d, since) else keep).append(w)
         if older:
             async with store.transaction() as db:
                 await pop3_sql.record(db, account.id,

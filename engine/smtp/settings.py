@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from engine.credentials import BearerToken
 from engine.errors import InvalidInputError
 from engine.secrets import mask
-from engine.server_settings import check_endpoint, usual_port
+from engine.server_settings import check_port_and_timeout, usual_port
 
 _DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
@@ -43,7 +43,7 @@ class SmtpSettings:
         usual_port("SMTP", self.security, _DEFAULT_PORTS)
         if not self.host:
             raise InvalidInputError("SMTP host is empty: give the server's host name")
-        check_endpoint("SMTP", self.security, self.port, self.timeout, _DEFAULT_PORTS)
+        check_port_and_timeout("SMTP", self.port, self.timeout)
 
     @property
     def address(self) -> str:

@@ -9,6 +9,7 @@ from engine.account_edit import AccountChange
 from engine.accounts import parse_import
 from engine.errors import InvalidInputError
 from engine.models import Agent
+from engine.server_settings import SECURITY_MODES
 from engine.service import Service
 from tui.commands.output import print_json
 
@@ -29,7 +30,7 @@ def register_account_actions(sub: argparse._SubParsersAction,
     change.add_argument("--email", metavar="ADDRESS")
     change.add_argument("--imap-host", metavar="HOST")
     change.add_argument("--imap-port", type=int, metavar="PORT")
-    change.add_argument("--security", choices=("ssl", "starttls", "none"))
+    change.add_argument("--security", choices=SECURITY_MODES)
     change.add_argument("--username", metavar="USER")
     change.add_argument("--ca-file", metavar="PEM")
     change.add_argument("--verify-cert", action=argparse.BooleanOptionalAction, default=None,

@@ -226,14 +226,25 @@ async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
                 )
     except sqlite3.DatabaseError as exc:
         await conn.close()
-        msg = str(exc)
-        if "not a database" in msg or "malformed" in msg or "encrypted" in msg:
-            raise NotADatabaseError(
-                f"{path} is not a usable frontdesk database ({msg}); "
-                "move it aside or choose another path with --db"
-            ) from exc
-        raise StoreUnavailableError(f"cannot open database {path}: {msg}") from exc
+        raise open_error(
+            path, exc,
+            not_a_database="{path} is not a usable frontdesk database ({reason}); "
+            "move it aside or choose another path with --db",
+            unavailable="cannot open database {path}: {reason}",
+        ) from exc
     except BaseException:
         await conn.close()
         raise
     return conn
+
+
+def open_error(path: Path, exc: sqlite3.DatabaseError, *, not_a_database: str,
+               unavailable: str) -> StoreError:
+    """The error for SQLite failing on the first read of the file at `path`:
+    NotADatabaseError when the file is no usable database (not one, damaged, or
+    encrypted), else StoreUnavailableError. Their messages are `not_a_database` and
+    `unavailable`, with {path} and {reason} (SQLite's message) filled in."""
+    reason = str(exc)
+    if "not a database" in reason or "malformed" in reason or "encrypted" in reason:
+        return NotADatabaseError(not_a_database.format(path=path, reason=reason))
+    return StoreUnavailableError(unavailable.format(path=path, reason=reason))

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import aiosqlite
 
-from storage.db import BUSY_TIMEOUT_MS, Db
-from storage.errors import NotADatabaseError, StoreError, StoreUnavailableError
+from storage.db import BUSY_TIMEOUT_MS, Db, open_error
+from storage.errors import StoreError, StoreUnavailableError
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -63,16 +63,14 @@ async def peek(path: Path) -> AsyncIterator[Db]:
             # database (or whose first page is damaged).
             await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
         except sqlite3.DatabaseError as exc:
-            message = str(exc)
-            if "not a database" in message or "malformed" in message:
-                raise NotADatabaseError(
-                    f"{path} is not a usable frontdesk database ({message}); restore it "
-                    "from a backup, or move it aside and let frontdesk start a new one "
-                    "(mail syncs again; customers and cases live only in the database)"
-                ) from exc
-            raise StoreUnavailableError(
-                f"cannot read database {path} ({message}); check the permissions of the "
-                "file and its directory (see files.*)") from exc
+            raise open_error(
+                path, exc,
+                not_a_database="{path} is not a usable frontdesk database ({reason}); "
+                "restore it from a backup, or move it aside and let frontdesk start a new "
+                "one (mail syncs again; customers and cases live only in the database)",
+                unavailable="cannot read database {path} ({reason}); check the "
+                "permissions of the file and its directory (see files.*)",
+            ) from exc
         yield Db(conn)
     finally:
         await conn.close()

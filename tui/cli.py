@@ -40,7 +40,7 @@ from tui.commands import (
     templates,
 )
 from tui.commands import config as config_file
-from tui.commands.output import positive_int
+from tui.commands.output import config_option, positive_int
 
 if TYPE_CHECKING:
     from tui.config import Config
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal shared-inbox console. With no command, opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"frontdesk {version()}")
-    _config_option(parser, suppress=False)
+    config_option(parser, suppress=False)
     common = _common_options(suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the generator's seed: same seed, same mail (default: 7)")
     demo.add_argument("--seed-only", action="store_true",
                       help="write the store and exit without opening the console")
-    _config_option(demo, suppress=True)
+    config_option(demo)
     demo.add_argument("--rebuild", action="store_true",
                       help="build the store again even if it already holds this demo")
     accounts.register(commands, common)
@@ -118,14 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
     config_file.register(commands, common)
     doctor.register(commands, common)
     return parser
-
-
-def _config_option(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    parser.add_argument(
-        "--config", metavar="PATH", default=argparse.SUPPRESS if suppress else None,
-        help="the console's config file (default: $FRONTDESK_CONFIG, else "
-        "$XDG_CONFIG_HOME/frontdesk/config.toml)",
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

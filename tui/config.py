@@ -79,7 +79,7 @@ def resolve_config_path(explicit: str | None = None) -> Path:
 
 def load_config(path: Path) -> Config:
     """The config at `path`; defaults when there is no file. Raises ConfigError."""
-    text = _read(path)
+    text = read_text(path)
     if text is None:
         return Config()
     data = _parse(path, text)
@@ -100,7 +100,9 @@ def load_config(path: Path) -> Config:
     )
 
 
-def _read(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
+    """The text of the file at `path`, None when there is none; ConfigError (with what
+    to do) when it cannot be read or is not UTF-8."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -179,7 +181,7 @@ def _update(path: Path, table: str | None, values: dict[str, Any]) -> None:
     if path.is_symlink():
         # Keep a link into a dotfiles checkout a link: write where it points.
         path = path.resolve()
-    text = _read(path) or ""
+    text = read_text(path) or ""
     try:
         new_text = set_keys(text, table, values)
     except tomllib.TOMLDecodeError as exc:

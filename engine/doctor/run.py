@@ -1,10 +1,11 @@
 """Running the doctor's checks, in two steps so a store that cannot be opened is still
 examined:
 
-- `preflight(path)` needs no open store: the file checks, and a read-only look at the
-  database (does it open, is its schema current). It says whether opening the store is
-  safe and changes nothing; when not (no database, a damaged one, migrations to apply),
-  its report is the whole answer.
+- `preflight(path)` needs no open store: a read-only look at the database (does it
+  open, is its schema current). It says whether opening the store is safe and changes
+  nothing; when not (no database, a damaged one, migrations to apply), its report, the
+  file checks included, is the whole answer. When it is, the file checks are left to
+  `diagnose` (or to `with_open_failure`, should opening fail after all).
 - `diagnose(store, agent)` runs every check on an open store: files, the database's
   contents, each account the agent may configure, and the clock. Network checks run
   concurrently, each with a short timeout.
@@ -51,23 +52,21 @@ async def preflight(db_path: Path) -> Preflight:
         found = await asyncio.to_thread(files.file_checks, db_path, secrets=0)
         return Preflight(report(found, _skipped(store_doctor.IDS, f"no database at {db_path}"),
                                 _rest_skipped("there is no database")), can_open=False)
-    secrets: int | None = None
     try:
         async with health_sql.peek(db_path) as db:
             migrations = await store_doctor.migrations_check(db, db_path)
+            if migrations.status != FAIL and not store_doctor.pending(migrations):
+                # Fit to open: the rest, files included, is examined on the opened store
+                # (diagnose); should opening fail after all, see with_open_failure.
+                return Preflight(report([store_doctor.opened(db_path), migrations]),
+                                 can_open=True)
             secrets = await _secrets(db)
-            ready = migrations.status != FAIL and not store_doctor.pending(migrations)
-            contents = [] if ready else [await store_doctor.integrity_check(db, db_path),
-                                         await store_doctor.foreign_key_check(db, db_path)]
+            contents = [await store_doctor.integrity_check(db, db_path),
+                        await store_doctor.foreign_key_check(db, db_path)]
     except StoreError as exc:
         found = await asyncio.to_thread(files.file_checks, db_path, secrets=None)
         return Preflight(opening_failed(found, db_path, exc), can_open=False)
     found = await asyncio.to_thread(files.file_checks, db_path, secrets=secrets)
-    if ready:
-        # The rest is examined on the opened store; this report stands only if opening
-        # it fails after all.
-        return Preflight(report(found, [store_doctor.opened(db_path), migrations]),
-                         can_open=True)
     why = ("the store needs migrating first (see store.migrations)"
            if store_doctor.pending(migrations) else "the store is newer than this frontdesk")
     return Preflight(report(found, [store_doctor.opened(db_path), *contents, migrations],
@@ -84,9 +83,16 @@ def opening_failed(found: Sequence[DoctorCheck], db_path: Path, error: Exception
                   _rest_skipped("the store does not open"))
 
 
-def with_open_failure(pre: Preflight, db_path: Path, error: Exception) -> DoctorReport:
-    """The preflight's report when opening the store failed after all."""
-    found = [c for c in pre.report.checks if c.id in files.IDS]
+async def with_open_failure(db_path: Path, error: Exception) -> DoctorReport:
+    """The report when the preflight found the store fit to open but opening it failed
+    after all: the file checks, the failure, and the rest skipped."""
+    secrets: int | None = None
+    try:  # the preflight could read it: how many secrets need the key, as diagnose says
+        async with health_sql.peek(db_path) as db:
+            secrets = await _secrets(db)
+    except StoreError:
+        pass
+    found = await asyncio.to_thread(files.file_checks, db_path, secrets=secrets)
     return opening_failed(found, db_path, error)
 
 

@@ -490,3 +490,33 @@ def test_export_check_apply_round_trip_without_a_secret(cli: Cli, tmp_path: Path
     from tui.config import load_config
 
     assert load_config(out).theme == "frontdesk-light"
+
+
+def test_a_problem_of_shared_is_reported_once(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"""\
+[[accounts]]
+name = "help"
+email = "help@acme.example"
+shared = true
+imap_host = "{HOST}"
+password_command = "echo x"
+mirror_drafts = true
+
+[[accounts]]
+name = "desk"
+email = "ann@acme.example"
+shared = false
+imap_host = "{HOST}"
+password_command = "echo x"
+share = {{ agents = ["ann"] }}
+""", encoding="utf-8")
+    result = run_config(cli, "ann", "check", path)
+    assert result.returncode == 1
+    *problems, summary = result.stderr.strip().splitlines()
+    assert [p for p in problems if "mirror" in p] == [
+        f"{path}:7: [[accounts]] \"help\" is shared: shared accounts never mirror drafts; "
+        "remove mirror_drafts"], problems
+    assert [p.split(": ", 1)[0] for p in problems if "share in" in p] == [f"{path}:15"], (
+        problems)
+    assert summary == f"{path}: {len(problems)} problem{'' if len(problems) == 1 else 's'}"

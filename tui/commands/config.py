@@ -14,6 +14,7 @@ import argparse
 
 from engine.models import Agent
 from engine.service import Service
+from tui.commands.output import config_option
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,7 +31,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         description="Check config.toml against the format and the store, without changing "
         "anything. Every problem is printed on its own line, FILE:LINE: what is wrong; "
         "exit status 1 when there is one.")
-    _path(check)
+    config_option(check, what="the config file")
 
     apply = sub.add_parser(
         "apply", parents=[common], help="make the store match the file",
@@ -38,7 +39,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "accounts it declares, change what differs, and print one line per change. A key "
         "left out leaves its setting as it is. Accounts the file leaves out are listed "
         "and left alone, unless --prune.")
-    _path(apply)
+    config_option(apply, what="the config file")
     apply.add_argument("--dry-run", action="store_true",
                        help="print the changes without making any")
     apply.add_argument("--prune", action="store_true",
@@ -51,16 +52,9 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         description="Write the console's settings and every account you configure, with "
         "its SMTP, deny list, signature, sharing, rules and processing mode, as a "
         "config.toml that `config check` accepts. No secret is written.")
-    _path(export)
+    config_option(export, what="the config file")
     export.add_argument("--output", "-o", metavar="FILE",
                         help="write FILE (created 0600) instead of standard output ('-')")
-
-
-def _path(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", metavar="PATH", default=argparse.SUPPRESS,
-        help="the config file (default: $FRONTDESK_CONFIG, else "
-        "$XDG_CONFIG_HOME/frontdesk/config.toml)")
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:

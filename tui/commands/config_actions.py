@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.errors import InvalidInputError
 from engine.models import Agent
 from engine.service import Service
-from tui.config import load_config, resolve_config_path, write_atomic
+from tui.config import load_config, read_text, resolve_config_path, write_atomic
 from tui.config_file.apply import Applier
 from tui.config_file.current import Current, read_current
 from tui.config_file.export import export_config
@@ -63,18 +63,12 @@ async def _checked(service: Service, agent: Agent, text: str, source: str
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = read_text(path)
+    if text is None:
         raise InvalidInputError(
             f"{path}: no such file; write one, or start from `frontdesk config export "
-            f"--output {path}`") from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise InvalidInputError(
-            f"{path}: cannot read it ({exc.strerror or exc}); check the path and "
-            "permissions") from None
+            f"--output {path}`")
+    return text
 
 
 def _write(output: str, text: str) -> Path:

@@ -11,7 +11,7 @@ import sys
 from engine.models import Agent, Discovery, DiscoveryNetwork
 from engine.service import Service
 from engine.setup.address import parse_nameserver
-from tui.commands.output import print_json, to_plain
+from tui.commands.output import print_json, table_lines, to_plain
 
 ACCOUNT_ACTIONS = ("discover",)
 
@@ -94,9 +94,7 @@ def _servers(found: Discovery) -> list[str]:
     guesses = [g for g in (found.imap, found.pop3, found.smtp) if g is not None]
     rows = [(g.protocol.upper(), f"{g.host}:{g.port}", g.security, f"login {g.username}")
             for g in guesses]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)),
-                       row[3]]) for row in rows]
+    return table_lines((), rows)
 
 
 def _sign_in(found: Discovery) -> list[str]:

@@ -1,8 +1,8 @@
 """`frontdesk doctor`: check an installation and print, per check, ok / warning / problem
 with one line of what to fix.
 
-Unlike the other headless commands it does not open the store first: the files and a
-read-only look at the database come before (engine.doctor.run.preflight), so a database
+Unlike the other headless commands it does not open the store first: a read-only look
+at the database comes before (engine.doctor.run.preflight), so a database
 that is missing, damaged, unwritable or waiting for a migration is reported instead of
 stopping the command, and is never created or migrated by it. Exit status 0 when no
 check failed (warnings do not fail), 1 otherwise.
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 from engine.doctor.report import FAIL, OK, SKIPPED, WARN, DoctorReport, check
 from engine.models import DoctorCheck
-from tui.commands.output import print_json, to_plain
+from tui.commands.output import config_option, print_json, table_lines, to_plain
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -25,6 +24,8 @@ CONFIG = "config.file"
 # What a person reads in the table; --json keeps the stable words of STATUSES.
 LABELS = {OK: "ok", WARN: "warning", FAIL: "problem", SKIPPED: "skipped"}
 HEADERS = ("STATUS", "CHECK", "ACCOUNT", "DETAIL")
+# Columns padded to their widest cell; the last one (the detail) is left as it is.
+table = table_lines
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,9 +43,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                         help="skip what needs the network: logins, SMTP, token renewal and "
                         "the clock")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
-    doctor.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                        help="the console's config file to check (default: "
-                        "$FRONTDESK_CONFIG, else $XDG_CONFIG_HOME/frontdesk/config.toml)")
+    config_option(doctor, what="the console's config file to check")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -61,7 +60,7 @@ async def run(args: argparse.Namespace) -> int:
         try:
             service = await LocalService.open(db_path)
         except StoreOpenError as exc:
-            result = with_open_failure(found, db_path, exc)
+            result = await with_open_failure(db_path, exc)
         else:
             try:
                 agent = await service.login(args.agent)
@@ -105,14 +104,6 @@ def render(report: DoctorReport) -> str:
     """The report as a table, one check a line, with a summary line under it."""
     rows = [(LABELS[c.status], c.id, c.account or "-", c.detail) for c in report.checks]
     return "\n".join([*table(HEADERS, rows), "", summary(report)])
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Columns padded to their widest cell; the last one (the detail) is left as it is."""
-    cells = [list(headers), *(list(r) for r in rows)]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers) - 1)]
-    return ["  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]])
-            for r in cells]
 
 
 def summary(report: DoctorReport) -> str:

@@ -26,13 +26,22 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """The header line (none when `headers` is empty) and one line a row: columns padded
+    to their widest cell, the last one left as it is."""
+    cells = [*([list(headers)] if headers else []), *(list(r) for r in rows)]
+    if not cells:
+        return []
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]) - 1)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]])
+            for r in cells]
+
+
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Columns padded to their widest cell; the last column is left unpadded."""
-    cells = [[str(h) for h in headers]] + [[_cell(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for row in cells:
-        line = "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=False))
-        print(f"{line}  {row[-1]}" if len(row) > 1 else row[0])
+    for line in table_lines([str(h) for h in headers],
+                            [[_cell(c) for c in row] for row in rows]):
+        print(line)
 
 
 def _cell(value: Any) -> str:
@@ -42,6 +51,17 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     # Mail text is sanitised by the engine; a terminal line still must not wrap oddly.
     return " ".join(str(value).split())
+
+
+def config_option(parser: argparse.ArgumentParser, *, what: str = "the console's config file",
+                  suppress: bool = True) -> None:
+    """Add --config PATH to `parser`, its help opening with `what`; `suppress`: no
+    default, so the option is absent from the namespace when not given."""
+    parser.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS if suppress else None,
+        help=f"{what} (default: $FRONTDESK_CONFIG, else "
+        "$XDG_CONFIG_HOME/frontdesk/config.toml)",
+    )
 
 
 def positive_int(text: str) -> int:

@@ -215,10 +215,8 @@ async def _plan(service: Service, agent: Agent, mailboxes: list[Mailbox], source
             except FrontdeskError as exc:
                 raise InvalidInputError(f"{source}: {entry.place}: {exc}") from None
             old = existing.get(entry.rule.name)
-            active = entry.active if entry.active is not None else bool(old and old.active)
-            spec = replace(entry.rule, id=old.id if old else 0, active=active)
-            what = "add" if old is None else (
-                "same" if fingerprint(old) == fingerprint(spec) else "change")
+            spec, changed = to_save(entry.rule, entry.active, old)
+            what = "add" if old is None else ("change" if changed else "same")
             steps.append((what, entry, spec))
         plan.append((mailbox, mode_now, steps))
     return plan
@@ -248,6 +246,15 @@ def fingerprint(rule: Rule) -> tuple[object, ...]:
     else:
         said = (tuple(sorted(rule.actions)), rule.folder)
     return (rule.name, rule.kind, rule.active, rule.conditions, said)
+
+
+def to_save(rule: Rule, active: bool | None, old: Rule | None) -> tuple[Rule, bool]:
+    """The rule to save in place of `old` (None: there is none yet), with old's id and
+    switched on as `active` says (None: as old is, off when new); and whether that
+    changes anything."""
+    on = active if active is not None else bool(old and old.active)
+    spec = replace(rule, id=old.id if old else 0, active=on)
+    return spec, old is None or fingerprint(old) != fingerprint(spec)
 
 
 def _read(path: str) -> str:

@@ -10,7 +10,7 @@ time. A key left out of the file leaves its setting as it is.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
@@ -25,21 +25,18 @@ from engine.models import (
 )
 from engine.service import Service
 from engine.smtp.settings import default_port
-from tui.commands.rules_toml import fingerprint
+from tui.commands.rules_toml import to_save
 from tui.config_file.current import Current
-from tui.config_file.schema import AccountDecl, Declared, SmtpDecl
+from tui.config_file.schema import PLAIN_KEYS, AccountDecl, Declared, SmtpDecl
 from tui.config_file.store_checks import is_shared
 from tui.toml_edit import format_value
 
 # Config key -> the AccountChange field that changes it.
-_CHANGE_FIELD = {
-    "display_name": "display_name", "email": "email", "imap_host": "imap_host",
-    "pop3_host": "imap_host", "imap_port": "imap_port", "pop3_port": "imap_port",
-    "security": "security", "username": "username", "verify_cert": "verify_cert",
-    "ca_file": "ca_file", "password_command": "password_command",
-    "check_every": "check_every_minutes", "mark_read_on_import": "mark_read_on_import",
-    "write_read_status": "write_read_status", "enabled": "enabled",
-}
+# The AccountChange field of each plain setting the file gives (import is two fields,
+# import_mode and import_since): the key's own name but for these.
+_CHANGE_FIELD = {key: {"pop3_host": "imap_host", "pop3_port": "imap_port",
+                       "check_every": "check_every_minutes"}.get(key, key)
+                 for key in PLAIN_KEYS if key != "import"}
 
 
 def shown(value: object) -> str:
@@ -76,7 +73,6 @@ class Report:
     """What applying did (or, in a dry run, would do)."""
 
     changes: int = 0
-    warnings: int = 0
 
 
 class Applier:
@@ -112,7 +108,6 @@ class Applier:
         self._say(line)
 
     def warn(self, line: str) -> None:
-        self.report.warnings += 1
         self._warn(line)
 
     async def call(self, label: str, action: Callable[[], Awaitable[object]]) -> None:
@@ -384,13 +379,11 @@ class Applier:
         for declared in self.declared.rules:
             rule = declared.rule
             old = stored.get((rule.account, rule.name))
-            active = (declared.active if declared.active is not None
-                      else bool(old and old.active))
-            spec = replace(rule, id=old.id if old else 0, active=active)
+            spec, changed = to_save(rule, declared.active, old)
             label = f"rule {rule.account}/{rule.name}"
             if old is None:
-                self.change(f"{label}: add ({rule.kind}, {'on' if active else 'off'})")
-            elif fingerprint(old) != fingerprint(spec):
+                self.change(f"{label}: add ({rule.kind}, {'on' if spec.active else 'off'})")
+            elif changed:
                 self.change(f"{label}: change")
             else:
                 continue

@@ -119,8 +119,9 @@ def _account(decl: AccountDecl, declared: Declared, current: Current) -> list[Pr
         out += _new_account(decl, declared, current, shared)
     else:
         out += _existing_account(decl, current)
+    inferred = decl.shared is None  # read_config reports what shared = true|false says
     if decl.share is not None:
-        if not shared:
+        if inferred and not shared:
             out.append(Problem((*path, "share"), f"share in {where}: it is a personal "
                                "account; its owner grants access with `frontdesk account "
                                "grant`, and shared = true makes a shared one"))
@@ -130,7 +131,7 @@ def _account(decl: AccountDecl, declared: Declared, current: Current) -> list[Pr
                                    f'"{member}" in share of "{name}"'
                                    + (did_you_mean(member, current.agents)
                                       or "; see `frontdesk agent list`")))
-    if decl.mirror_drafts and shared:
+    if decl.mirror_drafts and shared and inferred:
         out.append(Problem((*path, "mirror_drafts"), f"{where} is shared: shared accounts "
                            "never mirror drafts; remove mirror_drafts"))
     hidden = [k for k in ("deny", "signature") if getattr(decl, k) is not None]

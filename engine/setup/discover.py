@@ -21,7 +21,7 @@ from engine.sanitize import sanitize_line
 from engine.setup import autoconfig, srv
 from engine.setup.address import is_ip_address, split_address
 from engine.setup.autoconfig import AutoconfigFile, ConfigServer
-from engine.setup.http_fetch import parse_url
+from engine.setup.http_fetch import parse_url, reason
 from engine.setup.models import (
     DEFAULT_NETWORK,
     SOURCE_AUTOCONFIG,
@@ -226,10 +226,8 @@ class _Run:
                 _, writer = await asyncio.open_connection(ip, port)
         except TimeoutError:
             return f"timed out after {seconds(self.network.timeout)}"
-        except ConnectionRefusedError:
-            return "connection refused"
         except OSError as exc:
-            return (exc.strerror or type(exc).__name__).lower()
+            return reason(exc).lower()
         writer.close()
         return "open"
 

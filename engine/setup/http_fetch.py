@@ -116,7 +116,7 @@ async def _get(target: Target, resolver: Resolver, tls: ssl.SSLContext,
             return status, headers, b""
         return status, headers, await _read_body(reader, headers, max_bytes)
     except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
-        raise FetchFailed(f"the connection broke ({_reason(exc)})") from None
+        raise FetchFailed(f"the connection broke ({reason(exc)})") from None
     finally:
         writer.close()
         with contextlib.suppress(Exception):
@@ -143,7 +143,7 @@ async def _connect(target: Target, ips: tuple[str, ...], tls: ssl.SSLContext
             raise FetchFailed(f"TLS with {target.host} failed ({exc.reason or 'handshake'})"
                               ) from None
         except OSError as exc:
-            failure = f"cannot connect to {target.host}:{target.port} ({_reason(exc)})"
+            failure = f"cannot connect to {target.host}:{target.port} ({reason(exc)})"
     raise FetchFailed(failure)
 
 
@@ -211,7 +211,9 @@ async def _read_chunked(reader: asyncio.StreamReader, max_bytes: int,
         await reader.readexactly(2)  # the CRLF after each chunk
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words: "connection refused", the system's
+    reason in lower case, else the error's type."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, OSError) and exc.strerror:

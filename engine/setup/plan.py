@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
+from engine import accounts
 from engine.account_edit import AccountChange
-from engine.accounts import AccountSpec
+from engine.accounts import PROTOCOLS, AccountSpec
 from engine.errors import ImapAuthError, InvalidInputError, OAuthError, SecretError
+from engine.imap.connection import ImapSettings
 from engine.models import SmtpChange
-from engine.pop3.client import Pop3AuthError
+from engine.pop3.client import Pop3AuthError, Pop3Settings
 from engine.setup.address import is_host_name, is_ip_address, split_address
 from engine.setup.models import AuthHints, Discovery, ServerGuess
 from engine.setup.presets import APP_PASSWORD, OAUTH2, PASSWORD
 
-PROTOCOLS = ("imap", "pop3")
-SECURITIES = ("ssl", "starttls", "none")
 COMMAND = "command"  # the password comes from a command, run at each login; never stored
 AUTH_METHODS = (PASSWORD, APP_PASSWORD, OAUTH2, COMMAND)
 SMTP_DISCOVERED = "discovered"
@@ -35,8 +34,6 @@ SMTP_CHOICES = (SMTP_DISCOVERED, SMTP_SYSTEM, SMTP_NONE)
 IMPORT_HELP = "all, unread, new-only or since:YYYY-MM-DD"
 MAX_SIGNATURE_CHARS = 10_000
 
-_DEFAULT_PORTS = {"imap": {"ssl": 993, "starttls": 143, "none": 143},
-                  "pop3": {"ssl": 995, "starttls": 110, "none": 110}}
 _AUTH_WORDS = {"password": PASSWORD, "pw": PASSWORD, "app": APP_PASSWORD,
                "app-password": APP_PASSWORD, "app_password": APP_PASSWORD,
                "app password": APP_PASSWORD, "oauth": OAUTH2, "oauth2": OAUTH2,
@@ -141,7 +138,7 @@ def suggested_server(found: Discovery, protocol: str) -> ServerAnswer | None:
 
 def default_port(protocol: str, security: str) -> int:
     """The usual port of `protocol` with `security`: 993/143 for IMAP, 995/110 for POP3."""
-    return _DEFAULT_PORTS[protocol][security]
+    return (Pop3Settings if protocol == "pop3" else ImapSettings).PORTS[security]
 
 
 def parse_protocol(text: str) -> str:
@@ -355,20 +352,20 @@ def parse_import(text: str, *, protocol: str = "imap") -> tuple[str, str | None]
     """all | unread | new-only | since:YYYY-MM-DD -> (mode, since). POP3 keeps no read
     status, so it has no unread."""
     value = text.strip().lower()
-    if value.startswith("since:") or value.startswith("since "):
-        day = value[6:].strip()
-        try:
-            date.fromisoformat(day)
-        except ValueError:
+    if value.startswith(("since:", "since ")):
+        value = "since:" + value[6:].strip()
+    try:
+        mode, since = accounts.parse_import(value)
+    except InvalidInputError:
+        # The same rules, in the wizard's words rather than the --import option's.
+        if value.startswith("since:"):
             raise InvalidInputError(
                 f"import {text.strip()!r}: write the date as since:YYYY-MM-DD") from None
-        return "since", day
-    if value not in ("all", "unread", "new-only"):
-        raise InvalidInputError(f"import {text.strip()!r}: choose {IMPORT_HELP}")
-    if value == "unread" and protocol == "pop3":
+        raise InvalidInputError(f"import {text.strip()!r}: choose {IMPORT_HELP}") from None
+    if mode == "unread" and protocol == "pop3":
         raise InvalidInputError("import unread: POP3 keeps no read status; choose all, "
                                 "new-only or since:YYYY-MM-DD")
-    return value, None
+    return mode, since
 
 
 def import_change(mode: str, since: str | None) -> AccountChange:

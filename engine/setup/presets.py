@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine.oauth.config import GOOGLE, MICROSOFT, PRESETS
+from engine.server_settings import SECURITY_MODES
 
-SECURITY = ("ssl", "starttls", "none")
+SECURITY = SECURITY_MODES  # the modes an endpoint's `security` may be
 
 # What a preset's `auth` may offer.
 PASSWORD = "password"  # the mailbox's own password

@@ -30,6 +30,7 @@ from engine.setup.presets import APP_PASSWORD, OAUTH2, PASSWORD
 from tui.commands import discover, oauth
 from tui.commands import sync as sync_command
 from tui.commands.output import print_json
+from tui.commands.text_file import read_utf8
 from tui.commands.wizard_prompts import Prompter
 
 # Flags only the wizard reads: given without it, they would be silently ignored.
@@ -454,7 +455,7 @@ class AccountWizard:
             return
         for _ in range(self.ask.tries):
             if path is not None:
-                text = read_signature_file(Path(path))
+                text = await asyncio.to_thread(read_signature_file, Path(path))
             else:
                 text = await self.ask.block("Signature for replies from this account "
                                             "(an empty line ends it; none: just Enter):")
@@ -542,13 +543,7 @@ def describe_found(found: Discovery) -> list[str]:
 
 
 def read_signature_file(path: Path) -> str:
-    try:
-        with path.expanduser().open(encoding="utf-8", newline="") as source:
-            text = source.read(MAX_SIGNATURE_BYTES + 1)
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{path} is not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_utf8(path, MAX_SIGNATURE_BYTES)
     if len(text) > MAX_SIGNATURE_BYTES:
         raise InvalidInputError(f"{path} is too long for a signature")
     return text

@@ -25,6 +25,7 @@ from engine.service import Service
 from engine.templates import MAX_SOURCE_CHARS
 from tui.commands import rules_toml
 from tui.commands.output import positive_int, print_json, print_table
+from tui.commands.text_file import read_utf8
 
 CONDITION_HELP = (f"FIELD is one of {', '.join(FIELDS)}; OP one of {', '.join(OPERATORS)}. "
                   "Every condition must hold; case is ignored.")
@@ -388,14 +389,7 @@ def read_text(path: str) -> str:
     a template may hold is read, so an oversized one is refused with the limit."""
     if path == "-":
         return sys.stdin.read(MAX_SOURCE_CHARS + 1)
-    file = Path(path).expanduser()
-    try:
-        with file.open(encoding="utf-8", newline="") as source:
-            return source.read(MAX_SOURCE_CHARS + 1)
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{file} is not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {file}: {exc.strerror or exc}") from None
+    return read_utf8(Path(path).expanduser(), MAX_SOURCE_CHARS)
 
 
 # -- printing ------------------------------------------------------------------------------

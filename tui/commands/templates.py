@@ -12,6 +12,7 @@ from engine.models import Agent, Signature
 from engine.service import Service
 from engine.templates import MAX_SOURCE_CHARS
 from tui.commands.output import print_json, print_table
+from tui.commands.text_file import read_utf8
 
 TEMPLATE_HELP = (
     "A template is Jinja2 text. It can use agent.name, agent.display_name, agent.email; "
@@ -176,14 +177,7 @@ def _read_source(args: argparse.Namespace) -> str:
     an oversized one is refused with the limit rather than read whole."""
     if args.stdin:
         return sys.stdin.read(MAX_SOURCE_CHARS + 1)
-    path = Path(args.file).expanduser()
-    try:
-        with path.open(encoding="utf-8", newline="") as source:
-            return source.read(MAX_SOURCE_CHARS + 1)
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{path} is not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return read_utf8(Path(args.file).expanduser(), MAX_SOURCE_CHARS)
 
 
 def _describe(signature: Signature, agent: Agent) -> str:

@@ -81,6 +81,7 @@ class AccountWizardScreen(ModalScreen[str | None]):
     }
     AccountWizardScreen #wizard-buttons {
         height: auto;
+        margin-top: 1;
         align-horizontal: right;
     }
     AccountWizardScreen #wizard-buttons Button {
@@ -90,19 +91,10 @@ class AccountWizardScreen(ModalScreen[str | None]):
     AccountWizardScreen FieldRow {
         margin-bottom: 1;
     }
-    AccountWizardScreen FieldRow > .field-label, AccountWizardScreen FieldRow > .field-hint {
-        padding: 0 1 0 0;
-    }
-    AccountWizardScreen FieldRow > .field-hint {
-        padding: 0 0 0 1;
-    }
     AccountWizardScreen Switch {
         border: none;
         height: 1;
         padding: 0;
-    }
-    AccountWizardScreen #wizard-buttons {
-        margin-top: 1;
     }
     """
 

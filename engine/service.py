@@ -672,19 +672,24 @@ class LocalService:
         progress: Progress = ignore, stop: asyncio.Event | None = None,
     ) -> list[AccountResult]:
         """Sync the accounts the agent may configure (or just `account`). Holds the
-        store's engine lock: a second engine is refused with who holds it."""
-        if account is not None:
-            targets = [await manageable_account(self.store, agent.id, account)]
-        else:
-            targets = await account_admin.managed_accounts(self.store, agent.id)
-        targets = [t for t in targets if t.enabled and t.imap_host]
+        store's engine lock: a second engine is refused with who holds it. Staying up,
+        each "sync now" (request_sync) also takes in accounts added or enabled since."""
+
+        async def targets() -> list[AccountSettings]:
+            if account is None:
+                found = await account_admin.managed_accounts(self.store, agent.id)
+            else:
+                found = [await manageable_account(self.store, agent.id, account)]
+            return [t for t in found if t.enabled and t.imap_host]
+
+        first = await targets()
         lock = EngineLock(self.store.path)
         await asyncio.to_thread(lock.acquire)
         try:
             async with self.store.transaction() as db:
                 await jobs_sql.requeue_running(db)
             if once:
-                return await sync_once(self.store, targets, progress=progress)
+                return await sync_once(self.store, first, progress=progress)
             stop = stop or asyncio.Event()
             wake = asyncio.Event()
             watcher = asyncio.create_task(watch_requests(self.store, wake, stop),

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from engine.errors import (
     FrontdeskError,
@@ -67,28 +67,48 @@ async def sync_once(
     return list(results)
 
 
+Targets = Callable[[], Awaitable[Sequence[AccountSettings]]]
+
+
 async def sync_forever(
     store: Store,
-    accounts: Sequence[AccountSettings],
+    targets: Targets,
     *,
     progress: Progress,
     stop: asyncio.Event,
     now: asyncio.Event | None = None,
 ) -> None:
-    """Keep every account in step until `stop` is set. Setting `now` syncs at once."""
+    """Keep every account `targets` names in step until `stop` is set. Setting `now`
+    syncs at once and asks `targets` again: an account added or enabled since is taken
+    in, one removed or disabled let go."""
     cpu = CpuPool()
-    wake_all = now or asyncio.Event()
-    loops = [
-        asyncio.create_task(_account_loop(store, a, cpu, progress, stop, wake_all),
-                            name=f"sync-{a.name}")
-        for a in accounts
-    ]
-    try:
-        await stop.wait()
-    finally:
-        for task in loops:
+    now = now or asyncio.Event()
+    wake_all = asyncio.Event()  # what the account loops wait on, and clear
+    loops: dict[int, asyncio.Task[None]] = {}
+
+    async def follow(accounts: Sequence[AccountSettings]) -> None:
+        wanted = {a.id for a in accounts}
+        for account_id in [i for i in loops if i not in wanted]:
+            task = loops.pop(account_id)
             task.cancel()
-        for task in loops:
+            with contextlib.suppress(BaseException):
+                await task
+        for a in accounts:
+            if a.id not in loops or loops[a.id].done():
+                loops[a.id] = asyncio.create_task(
+                    _account_loop(store, a, cpu, progress, stop, wake_all),
+                    name=f"sync-{a.name}")
+
+    try:
+        await follow(await targets())
+        while await _wait_any(stop, now, seconds=None) is now:
+            now.clear()
+            await follow(await targets())
+            wake_all.set()
+    finally:
+        for task in loops.values():
+            task.cancel()
+        for task in loops.values():
             with contextlib.suppress(BaseException):
                 await task
         await asyncio.to_thread(cpu.close)
@@ -208,8 +228,9 @@ async def _idle_loop(
             halt.clear()
 
 
-async def _wait_any(*events: asyncio.Event, seconds: float) -> asyncio.Event | None:
-    """Wait until one of `events` is set or `seconds` pass; return the event, if any."""
+async def _wait_any(*events: asyncio.Event, seconds: float | None) -> asyncio.Event | None:
+    """Wait until one of `events` is set or `seconds` pass (None: no time limit); return
+    the event, if any."""
     waiters = {asyncio.ensure_future(e.wait()): e for e in events}
     try:
         done, _ = await asyncio.wait(waiters, timeout=seconds,

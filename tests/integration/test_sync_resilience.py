@@ -294,3 +294,27 @@ async def test_a_flag_set_in_a_console_reaches_the_server_at_once(bob, tmp_path:
     finally:
         await console.close()
         await service.close()
+
+
+async def test_a_running_engine_takes_in_an_account_added_since_at_sync_now(
+    bob, tmp_path: Path
+) -> None:
+    """`frontdesk sync` (or the console's engine) started before the account existed:
+    "sync now" makes it sync the new account, and a removed one is let go."""
+    bob.append_messages(USER, [Item(mail(f"waiting {n}")) for n in range(3)])
+    service, agent = await open_service(tmp_path)
+    try:
+        async with RunningEngine(service, agent) as engine:
+            await asyncio.sleep(0.2)  # the engine runs, with nothing to sync
+            await service.add_account(agent, spec_for(bob, USER, check_every_minutes=60),
+                                      bob.users[USER])
+            await service.request_sync(agent)
+            await engine.next_pass(seconds=15)
+            assert sorted(r["subject"] for r in await store_rows(service)) == [
+                f"waiting {n}" for n in range(3)]
+            await service.remove_account(agent, "bob")
+            await service.request_sync(agent)
+            with pytest.raises(TimeoutError):
+                await engine.next_pass(seconds=3)
+    finally:
+        await service.close()

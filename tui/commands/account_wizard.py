@@ -131,7 +131,7 @@ class AccountWizard:
             await self.folders_and_import(answers.server)
             await self.sending(found, answers)
             await self.signature()
-            synced = await self.first_sync()
+            done = await self.first_sync()
         except (FrontdeskError, asyncio.CancelledError, KeyboardInterrupt) as exc:
             note = (f"account {self.name} is saved and connects; finish it with `frontdesk "
                     f"account folders|set|smtp {self.name}` or remove it with `frontdesk "
@@ -141,7 +141,7 @@ class AccountWizard:
             self.ask.say(note)
             raise
         self.password = None
-        await self.finish(answers, synced)
+        await self.finish(answers, done)
         return 0
 
     # -- the address and its servers -----------------------------------------------------
@@ -474,30 +474,32 @@ class AccountWizard:
         raise InvalidInputError(f"no usable signature after {self.ask.tries} tries; give "
                                 "--signature-file FILE")
 
-    async def first_sync(self) -> bool:
+    async def first_sync(self) -> str:
+        """The first sync, here or by the engine already running; what became of it."""
+        not_yet = "not synced yet: run `frontdesk sync`"
         args = self.args
         if args.no_sync:
-            return False
+            return not_yet
         if not self.ask.assume_yes and not await self.ask.confirm(
                 "Sync it now?", default=True, flag="--yes or --no-sync"):
-            return False
+            return not_yet
         try:
             failed = await sync_command.run_sync(
                 argparse.Namespace(once=True, account=self.name, progress="auto"),
                 self.service, self.agent)
-        except EngineBusyError as exc:
-            self.ask.say(f"Not synced now: {exc}; it learns of {self.name} when restarted.")
-            return False
+        except EngineBusyError:
+            # The engine running takes the account in at this "sync now".
+            await self.service.request_sync(self.agent)
+            return "the frontdesk engine already running on this store syncs it now"
         if failed:
             raise FrontdeskError("the first sync failed; see `frontdesk status`")
-        return True
+        return "synced"
 
-    async def finish(self, answers: SetupAnswers, synced: bool) -> None:
+    async def finish(self, answers: SetupAnswers, done: str) -> None:
         if self.args.json:
             accounts = await self.service.account_settings(self.agent)
             print_json(next(a for a in accounts if a.name == self.name))
             return
-        done = "synced" if synced else "not synced yet: run `frontdesk sync`"
         print(f"account {self.name} is set up ({answers.address}, "
               f"{answers.server.describe()}); {done}")
 

@@ -530,21 +530,6 @@ class MainScreen(TriageActions, ComposeActions, Screen[None]):
             self.load_folders()
             self.refresh_health()
 
-    async def restart_engine(self) -> bool:
-        """Stop this console's engine and start it again: it reads the accounts when it
-        starts, so an account added since is synced at once. False when this console
-        runs no engine."""
-        task = self._engine_task
-        if task is None or task.done():
-            return False
-        self._engine_stop.set()
-        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
-        self._engine_stop = asyncio.Event()
-        self.engine = "starting"
-        self.sync_engine()
-        return True
-
     def action_rules(self) -> None:
         """The rules on arrival of the mailboxes the agent sees."""
         self.app.push_screen(RulesScreen(self.service, self.agent))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -55,13 +54,6 @@ from tui.widgets.form_fields import FormNote, one_line
 
 STEPS = ("address", "servers", "sign-in", "folders", "sending", "signature", "finish")
 KEYS = "Enter / ctrl+n: next    ctrl+b: back    Esc: cancel"
-
-
-class EngineHost(Protocol):
-    """A screen that may run the console's engine (the main screen): the engine reads
-    the accounts when it starts, so it is restarted to sync one added since."""
-
-    async def restart_engine(self) -> bool: ...
 
 
 class AccountWizardScreen(ModalScreen[str | None]):
@@ -406,8 +398,8 @@ class AccountWizardScreen(ModalScreen[str | None]):
         self.dismiss(self.account)
 
     async def first_sync(self, finish: FinishStep) -> str:
-        """One sync of the new account, its progress on the finish step; when the
-        console's own engine holds the store, it is restarted to sync the account."""
+        """One sync of the new account, its progress on the finish step; when an engine
+        already holds the store, it is asked to take the account in."""
 
         def progress(event: SyncEvent) -> None:
             if event.event == "folder" and event.total:
@@ -416,11 +408,10 @@ class AccountWizardScreen(ModalScreen[str | None]):
         try:
             results = await self.service.sync(self.agent, account=self.account, once=True,
                                               progress=progress)
-        except EngineBusyError as exc:
-            if any([await host.restart_engine() for host in self.engine_hosts()]):
-                return f"Account {self.account} is set up; the console syncs it now."
-            return (f"Account {self.account} is set up; not synced yet: {exc}; that engine "
-                    "syncs it once restarted")
+        except EngineBusyError:
+            # The engine running (this console's, or `frontdesk sync`) takes it in now.
+            await self.service.request_sync(self.agent)
+            return f"Account {self.account} is set up; the running engine syncs it now."
         except FrontdeskError as exc:
             return f"Account {self.account} is set up; its first sync failed: {exc}"
         failed = next((r.error for r in results if r.error), None)
@@ -428,11 +419,6 @@ class AccountWizardScreen(ModalScreen[str | None]):
             return f"Account {self.account} is set up; its first sync failed: {failed}"
         new = sum(r.new for r in results)
         return f"Account {self.account} is set up: {new} messages synced."
-
-    def engine_hosts(self) -> list[EngineHost]:
-        """The screens below that may run this console's engine."""
-        return [screen for screen in self.app.screen_stack  # type: ignore[misc]
-                if callable(getattr(screen, "restart_engine", None))]
 
     # -- cancelling -----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from engine.logins import credential_for, open_imap
 from engine.oauth.config import PRESETS
 from engine.oauth.registry import config_for
 from engine.pop3.check import Pop3Report, check_pop3
+from engine.sync.requests import mark_request
 from storage import Store, agents, audit
 from storage import access as access_sql
 from storage import folder_state as folder_sql
@@ -194,6 +195,7 @@ async def remove_account(store: Store, agent_id: int, name: str) -> None:
         await audit.record(db, agent_id=agent_id, action="account.remove",
                            target_kind="account", target_id=account.id,
                            detail={"name": account.name})
+        await mark_request(db)  # a running engine lets the account go now
 
 
 async def list_accounts(store: Store, agent_id: int) -> list[AccountSettings]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from engine.access import manageable_account
 from engine.accounts import AccountSpec, validate
 from engine.errors import AccessDeniedError, InvalidInputError
+from engine.sync.requests import mark_request
 from storage import Store, agents, audit
 from storage import account_changes as changes_sql
 from storage import settings as settings_sql
@@ -78,6 +79,9 @@ async def change_account(
         await audit.record(db, agent_id=agent_id, action="account.change",
                            target_kind="account", target_id=account.id,
                            detail={"name": account.name, "changed": list(change.given())})
+        # A running engine syncs with the new settings now: an account enabled (or given
+        # a host) is taken in, one disabled let go.
+        await mark_request(db)
     changed = await settings_sql.by_id(store.reader, account.id)
     assert changed is not None
     return changed

@@ -116,6 +116,7 @@ async def add_account(
             # In the same transaction: a password that cannot be stored leaves no account.
             await settings_sql.put_secret(db, account_id, IMAP_PASSWORD,
                                           await sealed_password(store, account_id, password))
+        await mark_request(db)  # a running engine takes the account in now
     added = await settings_sql.by_id(store.reader, account_id)
     assert added is not None
     return added

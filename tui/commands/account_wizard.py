@@ -488,7 +488,7 @@ class AccountWizard:
                 argparse.Namespace(once=True, account=self.name, progress="auto"),
                 self.service, self.agent)
         except EngineBusyError:
-            # The engine running takes the account in at this "sync now".
+            # The engine running syncs it now, with the folders and options just chosen.
             await self.service.request_sync(self.agent)
             return "the frontdesk engine already running on this store syncs it now"
         if failed:

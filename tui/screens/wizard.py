@@ -409,7 +409,8 @@ class AccountWizardScreen(ModalScreen[str | None]):
             results = await self.service.sync(self.agent, account=self.account, once=True,
                                               progress=progress)
         except EngineBusyError:
-            # The engine running (this console's, or `frontdesk sync`) takes it in now.
+            # The engine running (this console's, or `frontdesk sync`) syncs it now, with
+            # the folders and options just chosen.
             await self.service.request_sync(self.agent)
             return f"Account {self.account} is set up; the running engine syncs it now."
         except FrontdeskError as exc:

@@ -81,7 +81,8 @@ def _change(args: argparse.Namespace, *, system: bool) -> SmtpChange:
     )
 
 
-def _describe(config: SmtpConfig) -> str:
+def describe_smtp(config: SmtpConfig) -> str:
+    """How mail goes out, in a few words (the settings screen says it the same way)."""
     if config.use_system:
         return "the system SMTP"
     login = "no login" if not config.auth else (
@@ -97,7 +98,7 @@ async def run_account(args: argparse.Namespace, service: Service, agent: Agent) 
         if args.json:
             print_json(config)
         else:
-            print(f"{args.name} sends through {_describe(config)}; try it with "
+            print(f"{args.name} sends through {describe_smtp(config)}; try it with "
                   f"`frontdesk account test-send {args.name} --to ADDR`")
         return 0
     if action == "test-send":
@@ -114,5 +115,5 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     if args.json:
         print_json(config)
     else:
-        print(f"the system SMTP is {_describe(config)}")
+        print(f"the system SMTP is {describe_smtp(config)}")
     return 0

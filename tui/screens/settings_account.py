@@ -9,10 +9,9 @@ its values, greyed out."""
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Input, Select, Static, Switch
@@ -179,9 +178,7 @@ class AccountSection(SettingsSection):
                 f"Signs in with {settings.oauth_provider}{who}: connect or reconnect it "
                 "from the Accounts screen (palette: Accounts)."))
         else:
-            secret = self.query_one("#acct-password", SecretInput)
-            secret.placeholder = ("a password is stored: type a new one to replace it"
-                                  if settings.has_password else "none stored: type one")
+            self.query_one("#acct-password", SecretInput).show_stored(settings.has_password)
         self._show_since()
         self.query_one(".settings-heading", Static).update(
             account_heading(settings, self.standing, not self.read_only))
@@ -193,9 +190,7 @@ class AccountSection(SettingsSection):
 
     def _typed(self, key: str) -> object:
         widget = self.query_one(f"#acct-{key}")
-        if isinstance(widget, Input):
-            return widget.value
-        if isinstance(widget, (Switch, Select)):
+        if isinstance(widget, (Input, Switch, Select)):
             return widget.value
         raise LookupError(key)
 
@@ -224,8 +219,7 @@ class AccountSection(SettingsSection):
                 mode == "since" and since != self.start["import_since"]):
             values["import_mode"], values["import_since"] = parse_import(
                 f"since:{since}" if mode == "since" else mode)
-        known = {f.name for f in dataclass_fields(AccountChange)}
-        return AccountChange(**{k: v for k, v in values.items() if k in known})
+        return AccountChange(**values)
 
     # Saving
 
@@ -243,28 +237,22 @@ class AccountSection(SettingsSection):
         if change.empty and password is None:
             self.note.done("Nothing to change.")
             return
-        self.write(change, password)
+        self.run_change(self.write(change, password))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, change: AccountChange, password: str | None) -> None:
-        self.note.clear_note()
+    async def write(self, change: AccountChange, password: str | None) -> str:
         name = self.settings.name
         # Going back to the stored password needs one stored: the new one goes first.
         password_first = password is not None and change.password_command == ""
-        try:
-            if password is not None and password_first:
-                await self.service.set_account_password(self.agent, name, password)
-            saved = await self.service.change_account(self.agent, name, change)
-            if password is not None and not password_first:
-                await self.service.set_account_password(self.agent, name, password)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+        if password is not None and password_first:
+            await self.service.set_account_password(self.agent, name, password)
+        saved = await self.service.change_account(self.agent, name, change)
+        if password is not None and not password_first:
+            await self.service.set_account_password(self.agent, name, password)
         if password is not None:
             self.query_one("#acct-password", SecretInput).forget()
         self.fill(saved)
         said = [LABELS.get(key, key) for key in change.given()]
         if password is not None:
             said.append("password")
-        self.note.done(f"Saved: {', '.join(said)}.")
         self.post_message(self.Changed())
+        return f"Saved: {', '.join(said)}."

@@ -7,13 +7,9 @@ Names, display names and addresses are untrusted text: plain Content only."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Button, Input, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
@@ -21,7 +17,7 @@ from engine.errors import FrontdeskError
 from engine.models import Agent, AgentAddress, AgentSpec
 from engine.service import Service
 from tui.screens.dialogs import Confirm
-from tui.screens.settings_section import SettingsSection
+from tui.screens.settings_section import RemovableList, SettingsSection, refill
 from tui.widgets.form_fields import FieldRow, one_line
 
 ROLE_CHOICES = [(Content("agent"), "agent"), (Content("admin"), "admin")]
@@ -32,22 +28,6 @@ def agent_label(agent: Agent) -> Content:
     return Content.assemble(
         (f"{one_line(agent.name):<14} ", "bold"), (f"{agent.role:<6} ", "dim"),
         f"{one_line(agent.email):<28} ", one_line(agent.display_name), (state, "dim"))
-
-
-class AddressList(OptionList):
-    """The highlighted agent's assigned addresses; x or Delete takes one back."""
-
-    BINDINGS = [Binding("x,delete", "take_back", "Take back")]
-
-    class TakeBack(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def action_take_back(self) -> None:
-        if self.highlighted is not None and not self.get_option_at_index(
-                self.highlighted).disabled:
-            self.post_message(self.TakeBack(self.highlighted))
 
 
 class AgentsSection(SettingsSection):
@@ -72,7 +52,8 @@ class AgentsSection(SettingsSection):
                        Button(Content("Set role"), classes="agent-set-role"))
         yield Static(Content("Assigned addresses (its personal accounts may use them):"),
                      classes="settings-subheading")
-        yield AddressList(id="agent-addresses")
+        # The highlighted agent's assigned addresses; x or Delete takes one back.
+        yield RemovableList("Take back", id="agent-addresses")
         yield FieldRow("Assign address", Input(id="agent-new-address",
                                                placeholder="an address"),
                        Button(Content("Assign"), classes="agent-assign"))
@@ -100,12 +81,8 @@ class AgentsSection(SettingsSection):
 
     async def read(self) -> None:
         self.agents = await self.service.list_agents(self.agent)
-        shown = self.query_one("#agent-list", OptionList)
-        keep = shown.highlighted or 0
-        shown.clear_options()
-        shown.add_options(Option(agent_label(a)) for a in self.agents)
-        if self.agents:
-            shown.highlighted = min(keep, len(self.agents) - 1)
+        refill(self.query_one("#agent-list", OptionList),
+               (agent_label(a) for a in self.agents))
         await self.show_current()
 
     @property
@@ -136,7 +113,7 @@ class AgentsSection(SettingsSection):
             return
         self.addresses = addresses
         detail = self.query_one("#agent-detail", Static)
-        shown = self.query_one("#agent-addresses", AddressList)
+        shown = self.query_one("#agent-addresses", RemovableList)
         shown.clear_options()
         if agent is None:
             detail.update(Content("No agent highlighted."))
@@ -163,13 +140,13 @@ class AgentsSection(SettingsSection):
             self.note.error("highlight an agent first")
         elif button.has_class("agent-set-role"):
             role = str(self.query_one("#agent-role", Select).value)
-            self.run_change(self._set_role(agent.name, role))
+            self.run_change(self._set_role(agent.name, role), reread=True)
         elif button.has_class("agent-assign"):
             address = self.query_one("#agent-new-address", Input).value.strip()
             if not address:
                 self.note.error("type the address to assign")
                 return
-            self.run_change(self._assign(agent.name, address))
+            self.run_change(self._assign(agent.name, address), reread=True)
         elif button.has_class("agent-remove"):
             self.ask_remove(agent)
 
@@ -181,12 +158,13 @@ class AgentsSection(SettingsSection):
         else:
             super().submitted(field)
 
-    @on(AddressList.TakeBack)
-    def _take_back(self, event: AddressList.TakeBack) -> None:
+    @on(RemovableList.Remove, "#agent-addresses")
+    def _take_back(self, event: RemovableList.Remove) -> None:
         event.stop()
         agent = self.current
         if agent is not None and 0 <= event.index < len(self.addresses):
-            self.run_change(self._unassign(agent.name, self.addresses[event.index].address))
+            address = self.addresses[event.index].address
+            self.run_change(self._unassign(agent.name, address), reread=True)
 
     def save(self) -> None:
         name = self.query_one("#new-agent-name", Input).value.strip()
@@ -200,7 +178,7 @@ class AgentsSection(SettingsSection):
             display_name=self.query_one("#new-agent-display-name", Input).value.strip(),
             email=self.query_one("#new-agent-email", Input).value.strip(),
             role=str(self.query_one("#new-agent-role", Select).value))
-        self.run_change(self._add(spec))
+        self.run_change(self._add(spec), reread=True)
 
     def ask_remove(self, agent: Agent) -> None:
         disable = self.query_one("#agent-disable-accounts", Switch).value
@@ -208,23 +186,10 @@ class AgentsSection(SettingsSection):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_change(self._remove(agent.name, disable))
+                self.run_change(self._remove(agent.name, disable), reread=True)
 
         self.app.push_screen(Confirm(f"Remove the agent {one_line(agent.name)}{also}? Its "
                                      "history stays.", yes="remove", no="keep"), answered)
-
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def run_change(self, change: Awaitable[str]) -> None:
-        """Run one change (a coroutine of this class): its answer, or its refusal, under
-        the form; then the list again."""
-        self.note.clear_note()
-        try:
-            said = await change
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.note.done(said)
-        await self.read()
 
     async def _set_role(self, name: str, role: str) -> str:
         changed = await self.service.set_agent_role(self.agent, name, role)

@@ -5,45 +5,22 @@ every account the agent sees (the palette's Block list)."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
-from textual.widgets import Button, Input, OptionList, Select
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Input, Select
 
 from engine.blocking import KINDS
-from engine.errors import FrontdeskError
 from engine.models import Agent, BlockEntry
 from engine.service import Service
 from tui.screens.blocks import BlocksScreen
-from tui.screens.settings_section import SettingsSection
+from tui.screens.settings_section import RemovableList, SettingsSection
 from tui.widgets.form_fields import FieldRow, one_line
 
 
 def block_label(entry: BlockEntry) -> Content:
     return Content.assemble((f"{entry.kind:<8}", "dim"), one_line(entry.value), "  ",
                             (entry.created_at[:10], "dim"))
-
-
-class BlockEntries(OptionList):
-    """The entries; x or Delete unblocks the highlighted one."""
-
-    BINDINGS = [Binding("x,delete", "unblock", "Unblock")]
-
-    class Unblock(Message):
-        """Unblock the entry at `index`."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def action_unblock(self) -> None:
-        if self.highlighted is not None:
-            option = self.get_option_at_index(self.highlighted)
-            if not option.disabled:
-                self.post_message(self.Unblock(self.highlighted))
 
 
 class BlocksSection(SettingsSection):
@@ -61,7 +38,8 @@ class BlocksSection(SettingsSection):
         self.entries: list[BlockEntry] = []
 
     def fields(self) -> ComposeResult:
-        yield BlockEntries(id="block-entries")
+        # The entries; x or Delete unblocks the highlighted one.
+        yield RemovableList("Unblock", id="block-entries")
         yield FieldRow("Block", Select([(Content(k), k) for k in KINDS], value="address",
                                        allow_blank=False, id="block-kind"),
                        Input(id="block-value", placeholder="an address or a domain"))
@@ -74,15 +52,9 @@ class BlocksSection(SettingsSection):
     async def read(self) -> None:
         found = await self.service.list_blocks(self.agent)
         self.entries = [e for e in found if e.account == self.account_name]
-        shown = self.query_one("#block-entries", BlockEntries)
-        keep = shown.highlighted or 0
-        shown.clear_options()
-        if not self.entries:
-            shown.add_option(Option(Content("Nothing is blocked on this account."),
-                                    disabled=True))
-            return
-        shown.add_options(Option(block_label(e)) for e in self.entries)
-        shown.highlighted = min(keep, len(self.entries) - 1)
+        self.query_one("#block-entries", RemovableList).refill(
+            (block_label(e) for e in self.entries),
+            Content("Nothing is blocked on this account."))
 
     def submitted(self, field: Input) -> None:
         self.add()
@@ -95,7 +67,7 @@ class BlocksSection(SettingsSection):
         if event.button.has_class("block-add"):
             self.add()
         elif event.button.has_class("block-remove"):
-            self.query_one("#block-entries", BlockEntries).action_unblock()
+            self.query_one("#block-entries", RemovableList).action_remove()
         elif event.button.has_class("block-all"):
             self.app.push_screen(BlocksScreen(self.service, self.agent), self._back)
 
@@ -108,35 +80,21 @@ class BlocksSection(SettingsSection):
         if not value:
             self.note.error("type the address or domain to block")
             return
-        self.block(str(self.query_one("#block-kind", Select).value), value)
+        self.run_change(self.block(str(self.query_one("#block-kind", Select).value), value),
+                        reread=True)
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def block(self, kind: str, value: str) -> None:
-        self.note.clear_note()
-        try:
-            entry = await self.service.block(self.agent, kind, value,
-                                             account=self.account_name)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def block(self, kind: str, value: str) -> str:
+        entry = await self.service.block(self.agent, kind, value, account=self.account_name)
         self.query_one("#block-value", Input).value = ""
         hidden = f"; {entry.changed} stored messages hidden" if entry.changed else ""
-        self.note.done(f"Blocked {entry.kind} {entry.value}{hidden}.")
-        await self.read()
+        return f"Blocked {entry.kind} {entry.value}{hidden}."
 
-    @on(BlockEntries.Unblock)
-    def _unblock(self, event: BlockEntries.Unblock) -> None:
+    @on(RemovableList.Remove, "#block-entries")
+    def _unblock(self, event: RemovableList.Remove) -> None:
         event.stop()
         if 0 <= event.index < len(self.entries):
-            self.unblock(self.entries[event.index])
+            self.run_change(self.unblock(self.entries[event.index]), reread=True)
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def unblock(self, entry: BlockEntry) -> None:
-        self.note.clear_note()
-        try:
-            await self.service.unblock(self.agent, entry.id)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.note.done(f"Unblocked {entry.value}: its mail shows again.")
-        await self.read()
+    async def unblock(self, entry: BlockEntry) -> str:
+        await self.service.unblock(self.agent, entry.id)
+        return f"Unblocked {entry.value}: its mail shows again."

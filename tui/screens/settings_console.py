@@ -54,14 +54,13 @@ class ConsoleSection(SettingsSection):
                                        id="console-theme"))
 
     async def read(self) -> None:
-        path = getattr(self.app, "config_path", None)
-        self.note.done(f"Kept in {path}." if path is not None else self._where())
+        self.note.done(self._where("Kept"))
 
-    def _where(self) -> str:
+    def _where(self, word: str = "Saved") -> str:
         path = getattr(self.app, "config_path", None)
         if path is None:
             return "No config file: changes last until the console closes."
-        return f"Saved in {path}."
+        return f"{word} in {path}."
 
     def show_options(self, options: Options) -> None:
         """Options changed elsewhere (the palette): show them as they are now."""

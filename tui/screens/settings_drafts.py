@@ -4,12 +4,10 @@ copied to the account's Drafts folder, where its other mail clients show them
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static, Switch
 
-from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import Service
 from tui.commands.drafts_mirror import describe
@@ -43,17 +41,10 @@ class DraftsSection(SettingsSection):
         if on == self.start:
             self.note.done("Nothing to change.")
             return
-        self.write(on)
+        self.run_change(self.write(on))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, on: bool) -> None:
-        self.note.clear_note()
-        try:
-            setting = await self.service.set_drafts_mirror(self.agent, self.account_name, on)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def write(self, on: bool) -> str:
+        setting = await self.service.set_drafts_mirror(self.agent, self.account_name, on)
         self.start = setting.on
         self.query_one("#drafts-state", Static).update(Content(one_line(describe(setting))))
-        self.note.done("Saved: drafts are mirrored." if setting.on
-                       else "Saved: drafts stay in frontdesk.")
+        return "Saved: drafts are mirrored." if setting.on else "Saved: drafts stay in frontdesk."

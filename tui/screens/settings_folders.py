@@ -159,17 +159,11 @@ class FoldersSection(SettingsSection):
         roles: dict[str, str | None] = {
             row.folder: None if row.role == NO_ROLE else row.role
             for row in rows if row.role != row.role_start}
-        self.write(sync, roles)
+        self.run_change(self.write(sync, roles))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, sync: list[str] | None, roles: dict[str, str | None]) -> None:
-        self.note.clear_note()
-        try:
-            folders = await self.service.configure_folders(
-                self.agent, self.settings.name, sync=sync, roles=roles or None)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def write(self, sync: list[str] | None, roles: dict[str, str | None]) -> str:
+        folders = await self.service.configure_folders(
+            self.agent, self.settings.name, sync=sync, roles=roles or None)
         await self.show(folders)
         synced = sum(1 for f in folders if f.sync_enabled)
-        self.note.done(f"Saved: {synced} folders sync.")
+        return f"Saved: {synced} folders sync."

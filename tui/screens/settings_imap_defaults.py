@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Input, Select, Static
@@ -108,15 +107,8 @@ class ImapDefaultsSection(SettingsSection):
         if change == self.start:
             self.note.done("Nothing to change.")
             return
-        self.write(change)
+        self.run_change(self.write(change))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, change: ImapDefaultsChange) -> None:
-        self.note.clear_note()
-        try:
-            defaults = await self.service.set_imap_defaults(self.agent, change)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.show(defaults)
-        self.note.done("Saved the IMAP defaults.")
+    async def write(self, change: ImapDefaultsChange) -> str:
+        self.show(await self.service.set_imap_defaults(self.agent, change))
+        return "Saved the IMAP defaults."

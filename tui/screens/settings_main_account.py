@@ -4,12 +4,10 @@ in on. Offered: the accounts the agent may act on."""
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Select
 
-from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import Service
 from tui.screens.settings_section import SettingsSection
@@ -47,16 +45,9 @@ class MainAccountSection(SettingsSection):
         if chosen == self.start:
             self.note.done("Nothing to change.")
             return
-        self.write(None if chosen == NONE else chosen)
+        self.run_change(self.write(None if chosen == NONE else chosen))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, name: str | None) -> None:
-        self.note.clear_note()
-        try:
-            chosen = await self.service.set_main_account(self.agent, name)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def write(self, name: str | None) -> str:
+        chosen = await self.service.set_main_account(self.agent, name)
         self.start = chosen or NONE
-        self.note.done(f"New mail goes out from {chosen}." if chosen
-                       else "No main account is set.")
+        return f"New mail goes out from {chosen}." if chosen else "No main account is set."

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Button, Input, OptionList, Select, Static, Switch
 from textual.widgets.option_list import Option
 
-from engine.errors import FrontdeskError
 from engine.models import Agent, OAuthProviderChange
 from engine.service import Service
 from tui.screens.dialogs import Confirm
@@ -126,9 +125,7 @@ class OAuthSection(SettingsSection):
             self.query_one(f"#oauth-{name}", Input).value = one_line(value or "")
         secret = self.query_one("#oauth-secret", SecretInput)
         secret.forget()
-        stored = row is not None and row.has_secret
-        secret.placeholder = ("a secret is stored: type a new one to replace it" if stored
-                              else "none stored: type one")
+        secret.show_stored(row is not None and row.has_secret, "secret")
         self.query_one("#oauth-no-secret", Switch).value = False
         self.query_one("#oauth-state", Static).update(Content(
             f"{row.provider}: registered {one_line(row.updated_at)}" if row is not None
@@ -148,16 +145,10 @@ class OAuthSection(SettingsSection):
             ca_file=text["ca_file"] or None, client_secret=secret)
 
     def save(self) -> None:
-        self.write(self.change())
+        self.run_change(self.write(self.change()))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, change: OAuthProviderChange) -> None:
-        self.note.clear_note()
-        try:
-            row = await self.service.set_oauth_provider(self.agent, change)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def write(self, change: OAuthProviderChange) -> str:
+        row = await self.service.set_oauth_provider(self.agent, change)
         self.query_one("#oauth-secret", SecretInput).forget()
         await self.read()
         at = next((n for n, r in enumerate(self.rows) if r.provider == row.provider), None)
@@ -165,7 +156,7 @@ class OAuthSection(SettingsSection):
             self.query_one("#oauth-list", OptionList).highlighted = at
             self._fill(self.rows[at])
         secret = " with its secret" if row.has_secret else ""
-        self.note.done(f"{row.provider}: client {one_line(row.client_id)} registered{secret}.")
+        return f"{row.provider}: client {one_line(row.client_id)} registered{secret}."
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if not event.button.has_class("oauth-remove"):
@@ -175,19 +166,13 @@ class OAuthSection(SettingsSection):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.remove_provider(provider)
+                self.run_change(self.remove_provider(provider))
 
         self.app.push_screen(Confirm(f"Remove the {provider} client? Accounts can no longer "
                                      "sign in through it.", yes="remove", no="keep"),
                              answered)
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def remove_provider(self, provider: str) -> None:
-        self.note.clear_note()
-        try:
-            await self.service.remove_oauth_provider(self.agent, provider)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def remove_provider(self, provider: str) -> str:
+        await self.service.remove_oauth_provider(self.agent, provider)
         await self.read()
-        self.note.done(f"{provider}: client removed.")
+        return f"{provider}: client removed."

@@ -7,7 +7,7 @@ as the engine's one line under the form and leaves what was typed as it is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,13 +15,59 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from engine.errors import FrontdeskError
 from engine.models import Agent
 from engine.service import Service
 from tui.widgets.form_fields import FormNote
+
+
+def refill(shown: OptionList, lines: Iterable[Content], empty: Content | None = None) -> None:
+    """Put `lines` in `shown`, the highlight staying on the line it was on (the last one
+    when there are fewer now); with no lines, `empty` as one line that cannot be
+    chosen."""
+    keep = shown.highlighted or 0
+    shown.clear_options()
+    options = [Option(line) for line in lines]
+    if not options:
+        if empty is not None:
+            shown.add_option(Option(empty, disabled=True))
+        return
+    shown.add_options(options)
+    shown.highlighted = min(keep, len(options) - 1)
+
+
+class RemovableList(OptionList):
+    """A list whose highlighted line x or Delete removes (`description` names what that
+    does in the footer); a disabled line (the one saying the list is empty) is not."""
+
+    class Remove(Message):
+        """Remove the line at `index`."""
+
+        def __init__(self, shown: RemovableList, index: int) -> None:
+            super().__init__()
+            self.shown = shown
+            self.index = index
+
+        @property
+        def control(self) -> RemovableList:
+            return self.shown
+
+    def __init__(self, description: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._bindings.bind("x,delete", "remove", description)
+
+    def action_remove(self) -> None:
+        if self.highlighted is not None and not self.get_option_at_index(
+                self.highlighted).disabled:
+            self.post_message(self.Remove(self, self.highlighted))
+
+    def refill(self, lines: Iterable[Content], empty: Content) -> None:
+        """The list's lines again, the highlight kept; `empty` when there are none."""
+        refill(self, lines, empty)
 
 
 class SettingsSection(Vertical):
@@ -74,6 +120,21 @@ class SettingsSection(Vertical):
 
     def save(self) -> None:
         """Write what the form holds (ctrl+s, or the Save button)."""
+
+    @work(exclusive=True, group="settings-save", exit_on_error=False)
+    async def run_change(self, change: Awaitable[str], *, reread: bool = False) -> None:
+        """Run one change (a coroutine of the section that returns what was done): its
+        answer, or the engine's refusal, under the form; with `reread`, the section's
+        values are read again after."""
+        self.note.clear_note()
+        try:
+            said = await change
+        except FrontdeskError as exc:
+            self.refused(exc)
+            return
+        self.note.done(said)
+        if reread:
+            await self.read()
 
     @property
     def note(self) -> FormNote:

@@ -8,19 +8,15 @@ Agent names and the account's label are untrusted text: plain Content only."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
-from textual.widgets import Button, Input, OptionList, Select, Static, Switch
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Input, Select, Static, Switch
 
-from engine.errors import FrontdeskError
 from engine.models import AccessEntry, AccountAccess, Agent
 from engine.service import Service
-from tui.screens.settings_section import SettingsSection
+from tui.screens.settings_section import RemovableList, SettingsSection
 from tui.widgets.form_fields import FieldRow, one_line
 
 
@@ -37,21 +33,6 @@ def names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
-class AccessEntries(OptionList):
-    """Who may use the account; x or Delete revokes the highlighted agent's grant."""
-
-    BINDINGS = [Binding("x,delete", "revoke", "Revoke")]
-
-    class Revoke(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def action_revoke(self) -> None:
-        if self.highlighted is not None:
-            self.post_message(self.Revoke(self.highlighted))
-
-
 class SharingSection(SettingsSection):
     """The access list, the grant form, and (shared accounts, admins) who works it."""
 
@@ -66,7 +47,8 @@ class SharingSection(SettingsSection):
         self.access: AccountAccess | None = None
 
     def fields(self) -> ComposeResult:
-        yield AccessEntries(id="access-entries")
+        # Who may use the account; x or Delete revokes the highlighted agent's grant.
+        yield RemovableList("Revoke", id="access-entries")
         if self.read_only:
             yield Static(Content("Whoever configures the account changes who may use it."),
                          classes="settings-text")
@@ -106,14 +88,8 @@ class SharingSection(SettingsSection):
 
     def show(self, access: AccountAccess) -> None:
         self.access = access
-        shown = self.query_one("#access-entries", AccessEntries)
-        keep = shown.highlighted or 0
-        shown.clear_options()
-        if not access.entries:
-            shown.add_option(Option(Content("Nobody is listed on it yet."), disabled=True))
-        else:
-            shown.add_options(Option(entry_label(e)) for e in access.entries)
-            shown.highlighted = min(keep, len(access.entries) - 1)
+        self.query_one("#access-entries", RemovableList).refill(
+            (entry_label(e) for e in access.entries), Content("Nobody is listed on it yet."))
         if self.query("#share-form"):
             self.query_one("#share-agents", Input).value = ", ".join(
                 one_line(e.who) for e in access.entries if e.kind == "agent")
@@ -125,11 +101,11 @@ class SharingSection(SettingsSection):
         if event.button.has_class("grant-add"):
             self.save()
         elif event.button.has_class("grant-revoke"):
-            self.query_one("#access-entries", AccessEntries).action_revoke()
+            self.query_one("#access-entries", RemovableList).action_remove()
         elif event.button.has_class("share-set"):
-            self.share(names(self.query_one("#share-agents", Input).value),
-                       names(self.query_one("#share-roles", Input).value),
-                       not self.query_one("#share-read-only", Switch).value)
+            self.run_change(self.share(names(self.query_one("#share-agents", Input).value),
+                                       names(self.query_one("#share-roles", Input).value),
+                                       not self.query_one("#share-read-only", Switch).value))
 
     def save(self) -> None:
         if self.read_only:
@@ -138,23 +114,16 @@ class SharingSection(SettingsSection):
         if not isinstance(chosen, str):
             self.note.error("choose the agent to grant access to")
             return
-        self.grant(chosen, self.query_one("#grant-act", Switch).value)
+        self.run_change(self.grant(chosen, self.query_one("#grant-act", Switch).value))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def grant(self, to: str, can_act: bool) -> None:
-        self.note.clear_note()
-        try:
-            access = await self.service.grant_account(self.agent, self.account_name, to,
-                                                      can_act=can_act)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.show(access)
+    async def grant(self, to: str, can_act: bool) -> str:
+        self.show(await self.service.grant_account(self.agent, self.account_name, to,
+                                                   can_act=can_act))
         what = "read and act on" if can_act else "read"
-        self.note.done(f"{to} may now {what} {self.account_name}.")
+        return f"{to} may now {what} {self.account_name}."
 
-    @on(AccessEntries.Revoke)
-    def _revoke(self, event: AccessEntries.Revoke) -> None:
+    @on(RemovableList.Remove, "#access-entries")
+    def _revoke(self, event: RemovableList.Remove) -> None:
         event.stop()
         if self.read_only or self.access is None:
             return
@@ -165,28 +134,14 @@ class SharingSection(SettingsSection):
             self.note.error(f"{entry.who} is {'the owner' if entry.kind == 'owner' else 'a role'}"
                             ": only an agent's grant can be revoked here")
             return
-        self.revoke(entry.who)
+        self.run_change(self.revoke(entry.who))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def revoke(self, who: str) -> None:
-        self.note.clear_note()
-        try:
-            access = await self.service.revoke_account(self.agent, self.account_name, who)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.show(access)
-        self.note.done(f"{who}'s grant on {self.account_name} is withdrawn.")
+    async def revoke(self, who: str) -> str:
+        self.show(await self.service.revoke_account(self.agent, self.account_name, who))
+        return f"{who}'s grant on {self.account_name} is withdrawn."
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def share(self, agents: list[str], roles: list[str], can_act: bool) -> None:
-        self.note.clear_note()
-        try:
-            access = await self.service.share_account(
-                self.agent, self.account_name, agent_names=agents, roles=roles,
-                can_act=can_act)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
-        self.show(access)
-        self.note.done("Saved who works the account.")
+    async def share(self, agents: list[str], roles: list[str], can_act: bool) -> str:
+        self.show(await self.service.share_account(
+            self.agent, self.account_name, agent_names=agents, roles=roles,
+            can_act=can_act))
+        return "Saved who works the account."

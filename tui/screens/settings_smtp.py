@@ -7,6 +7,8 @@ left empty, the stored one is kept. "Send a test" sends one message now
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,6 +18,7 @@ from textual.widgets import Button, Input, Select, Static, Switch
 from engine.errors import FrontdeskError
 from engine.models import Agent, SmtpChange, SmtpConfig
 from engine.service import Service
+from tui.commands.smtp import describe_smtp
 from tui.screens.settings_section import SettingsSection
 from tui.widgets.form_fields import FieldRow, FormInputError, SecretInput, int_or_none, one_line
 
@@ -31,13 +34,8 @@ def describe(config: SmtpConfig | None) -> str:
     """How mail goes out, in a few words (as `frontdesk account smtp` says it)."""
     if config is None or (not config.use_system and not config.host):
         return "No SMTP server is set yet: nothing can be sent this way."
-    if config.use_system:
-        return "Sends through the system SMTP."
-    login = "no login" if not config.auth else (
-        "password from a command" if config.password_command
-        else "stored password" if config.has_password else "NO PASSWORD YET")
-    return f"Sends through {one_line(config.host or '')}:{config.port} " \
-           f"({config.security}, {login})."
+    # The host comes from the store: shown as one harmless line.
+    return f"Sends through {describe_smtp(replace(config, host=one_line(config.host or '')))}."
 
 
 class SmtpForm(Vertical):
@@ -103,9 +101,7 @@ class SmtpForm(Vertical):
             put("#smtp-password-command", config.password_command or "")
             put("#smtp-ca-file", config.ca_file or "")
             put("#smtp-verify", config.verify_cert)
-        self.query_one("#smtp-password", SecretInput).placeholder = (
-            "a password is stored: type a new one to replace it" if self.has_password
-            else "none stored: type one")
+        self.query_one("#smtp-password", SecretInput).show_stored(self.has_password)
         self._show_parts()
 
     @on(Select.Changed)
@@ -169,19 +165,13 @@ class _SmtpSection(SettingsSection):
         except FrontdeskError as exc:
             self.refused(exc)
             return
-        self.write(change)
+        self.run_change(self.write(change))
 
-    @work(exclusive=True, group="settings-save", exit_on_error=False)
-    async def write(self, change: SmtpChange) -> None:
-        self.note.clear_note()
-        try:
-            config = await self.configure(change)
-        except FrontdeskError as exc:
-            self.refused(exc)
-            return
+    async def write(self, change: SmtpChange) -> str:
+        config = await self.configure(change)
         self.form.forget_password()
         self.show(config)
-        self.note.done(f"Saved. {describe(config)}")
+        return f"Saved. {describe(config)}"
 
     async def configure(self, change: SmtpChange) -> SmtpConfig:
         raise NotImplementedError

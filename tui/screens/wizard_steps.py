@@ -21,7 +21,7 @@ from engine.setup import plan
 from engine.setup.plan import FolderLike, ServerAnswer
 from engine.setup.presets import APP_PASSWORD, OAUTH2
 from tui.commands.discover import SOURCE_TEXT
-from tui.widgets.form_fields import FieldRow, SecretInput, one_line
+from tui.widgets.form_fields import FieldRow, SecretInput, one_line, plain
 
 SECURITY_CHOICES = [(Content("ssl (TLS from the start)"), "ssl"),
                     (Content("starttls"), "starttls"), (Content("none (plain text)"), "none")]
@@ -29,11 +29,6 @@ PROTOCOL_CHOICES = [(Content("IMAP"), "imap"), (Content("POP3 (the inbox only)")
 IMPORT_CHOICES = [(Content("all mail"), "all"), (Content("unread mail only"), "unread"),
                   (Content("only mail arriving from now on"), "new-only"),
                   (Content("mail since a date"), "since")]
-
-
-def plain(text: str) -> Content:
-    """Untrusted text as one line of plain Content."""
-    return Content(one_line(text))
 
 
 class Step(VerticalScroll):

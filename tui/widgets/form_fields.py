@@ -26,8 +26,8 @@ def one_line(text: str) -> str:
 
 
 def plain(text: str) -> Content:
-    """Untrusted text as Content: shown as written, never as markup."""
-    return Content(sanitize_line(text))
+    """Untrusted text as one line of plain Content: shown as written, never as markup."""
+    return Content(one_line(text))
 
 
 class FieldRow(Horizontal):
@@ -80,6 +80,11 @@ class SecretInput(Input):
 
     def forget(self) -> None:
         self.value = ""
+
+    def show_stored(self, stored: bool, what: str = "password") -> None:
+        """Say, in the empty field, whether a `what` is stored (it is never shown)."""
+        self.placeholder = (f"a {what} is stored: type a new one to replace it" if stored
+                            else "none stored: type one")
 
 
 class FormNote(Static):

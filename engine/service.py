@@ -34,7 +34,7 @@ from engine import (
 )
 from engine.access import manageable_account, require_act, visible_accounts
 from engine.account_edit import AccountChange
-from engine.accounts import AccountSpec, on_imap_server
+from engine.accounts import AccountSpec
 from engine.compose import format_mailbox
 from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
@@ -1198,10 +1198,10 @@ async def _queue_flag(
     flag: str, on: bool, agent: Agent,
 ) -> None:
     """Queue setting or clearing `flag` on the server, in the caller's transaction, when
-    the message is on an IMAP server (`account`, the message's, already loaded); the
+    the message is on an IMAP server (`account`: the message's, already loaded); the
     running engine is woken to carry it out now."""
-    if account is None or not on_imap_server(account):
-        return  # POP3 has no flags, nor has an account without a server: they stay here
+    if account is not None and account.protocol == "pop3":
+        return  # POP3 has no flags: they stay in the store
     if folder is None or head.uid is None or head.uidvalidity is None:
         return
     await enqueue_flags(

@@ -81,7 +81,7 @@ def iso_utc(value: datetime) -> str:
     """ISO 8601 UTC with a Z, the form every time column uses."""
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    return value.isoformat(timespec="seconds")[:19] + "Z"  # cut: the +00:00
 
 
 Parsed = tuple[NewMessage, tuple[str, ...]]
@@ -151,6 +151,9 @@ def _message(item: Incoming, env: Envelope, codec: str | None, data: bytes | Non
              ) -> NewMessage:
     flags = {f.lower() for f in item.flags}
     when = env.date or item.internal_date or datetime.now(UTC)
+    to = [a.display() for a in env.to]
+    cc = [a.display() for a in env.cc]
+    sender = env.sender
     return NewMessage(
         uidvalidity=item.uidvalidity,
         uid=item.uid,
@@ -158,10 +161,10 @@ def _message(item: Incoming, env: Envelope, codec: str | None, data: bytes | Non
         message_id=env.message_id,
         in_reply_to=env.in_reply_to,
         subject=env.subject,
-        from_name=env.sender.name,
-        from_addr=env.sender.addr,
-        to_addrs=", ".join(a.display() for a in env.to),
-        cc_addrs=", ".join(a.display() for a in env.cc),
+        from_name=sender.name,
+        from_addr=sender.addr,
+        to_addrs=", ".join(to),
+        cc_addrs=", ".join(cc),
         date=iso_utc(when),
         internal_date=iso_utc(item.internal_date) if item.internal_date else None,
         size=item.size if item.size is not None else len(item.raw),
@@ -176,10 +179,10 @@ def _message(item: Incoming, env: Envelope, codec: str | None, data: bytes | Non
         parse_error=env.error,
         raw_codec=codec,
         raw_data=data,
-        index_sender=f"{env.sender.name} {env.sender.addr}".strip(),
-        index_recipients=", ".join(a.display() for a in (*env.to, *env.cc)),
+        index_sender=f"{sender.name} {sender.addr}".strip(),
+        index_recipients=", ".join(to + cc),
         index_body=env.text,
-        attachments=_attachments(env.attachments),
+        attachments=_attachments(env.attachments) if env.attachments else (),
     )
 
 

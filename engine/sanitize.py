@@ -86,4 +86,9 @@ def sanitize_line(text: str) -> str:
     As :func:`sanitize`, then every run of whitespace (including tabs and newlines, so an encoded
     CRLF cannot start a fake header line on screen) becomes a single space, trimmed at both ends.
     """
+    # Printable text holds nothing sanitize() removes (every such character is a control,
+    # a format character, a separator or a surrogate) and no whitespace but the space: if
+    # its spaces are single and inside, it is its own result. Most fields are.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(sanitize(text).split())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from email.utils import getaddresses
+from typing import NamedTuple
 
 from engine.mime.headers import decode_words
 from engine.mime.limits import MAX_ADDRESS_PART_CHARS, MAX_ADDRESSES, MAX_DECODE_HEADER_CHARS
@@ -14,9 +14,9 @@ from engine.sanitize import sanitize_line
 __all__ = ["Address", "parse_addresses"]
 
 
-@dataclass(frozen=True)
-class Address:
-    """One mailbox. Both fields are decoded and single-line sanitised by the parsers."""
+class Address(NamedTuple):
+    """One mailbox. Both fields are decoded and single-line sanitised by the parsers.
+    A tuple: sync makes several for every message."""
 
     name: str
     """Display name, "" if none."""
@@ -72,7 +72,7 @@ def _parse_value(value: str) -> list[Address]:
         return [Address(name=_clean(decode_words(value)), addr="")]
     found: list[Address] = []
     for name, addr in pairs:
-        address = Address(name=_clean(decode_words(name)), addr=_clean(addr))
+        address = Address(_clean(decode_words(name)) if name else "", _clean(addr))
         if address.name or address.addr:
             found.append(address)
     return found

@@ -8,11 +8,12 @@ ENVELOPE_SCAN_BYTES of it and decoding only text parts.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from engine.mime.addresses import Address
 from engine.mime.body import Attachment
@@ -60,9 +61,9 @@ _MESSAGE_ID_LINE = re.compile(rb"(?im)^message-id:[ \t]*(<[^<>\r\n]{1,996}>)")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """What the list view and the index need from one message. All text is sanitised."""
+class Envelope(NamedTuple):
+    """What the list view and the index need from one message. All text is sanitised.
+    A tuple: one is made for every message synced, and it is cheap to make."""
 
     message_id: str | None
     in_reply_to: str | None
@@ -98,7 +99,8 @@ def _is_auto_submitted(block: HeaderBlock) -> bool:
 
 
 def _is_list_mail(block: HeaderBlock) -> bool:
-    if any(name.startswith("list-") for name in block.names()):
+    names = " ".join(block.names())  # field names hold no space
+    if names.startswith("list-") or " list-" in names:
         return True
     return (block.get("precedence") or "").strip().lower() in _LIST_PRECEDENCE
 
@@ -157,6 +159,33 @@ def _first_id(value: str | None) -> str | None:
     return ids[0] if ids else None
 
 
+# What parse_envelope reads from the header block: (label for errors, reader, value when
+# the reader fails), in the order of Envelope's first fields.
+_HEADER_READERS: tuple[tuple[str, Callable[[HeaderBlock], Any], Any], ...] = (
+    ("Message-ID", lambda block: clean_msg_id(block.get("message-id")), None),
+    ("In-Reply-To", lambda block: _first_id(block.get("in-reply-to")), None),
+    ("References", lambda block: msg_id_list(block.get("references")), ()),
+    ("Subject", lambda block: read_subject(block), ""),
+    ("From", lambda block: (*read_addresses(block, "from"), _NO_ADDRESS)[0], _NO_ADDRESS),
+    ("To", lambda block: read_addresses(block, "to"), ()),
+    ("Cc", lambda block: read_addresses(block, "cc"), ()),
+    ("Reply-To", lambda block: read_addresses(block, "reply-to"), ()),
+    ("Date", lambda block: read_date(block), None),
+    ("Auto-Submitted", lambda block: _is_auto_submitted(block), False),
+    ("List", lambda block: _is_list_mail(block), False),
+)
+
+
+def _header_values(block: HeaderBlock, errors: list[str]) -> list[Any]:
+    """Every reader's value. All at once first (nearly every message); when one raises,
+    again each under its own guard, so a bad header costs only itself."""
+    try:
+        return [read(block) for _, read, _ in _HEADER_READERS]
+    except Exception:
+        return [_guard(errors, label, functools.partial(read, block), default)
+                for label, read, default in _HEADER_READERS]
+
+
 def _parse(raw: bytes) -> Envelope:
     errors: list[str] = []
     header_bytes, body_offset, separated = split_message(raw)
@@ -169,24 +198,16 @@ def _parse(raw: bytes) -> Envelope:
         text, attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", none))
     else:
         text, attachments = "", none  # a header block alone: nothing to scan
-    get = block.get
+    (message_id, in_reply_to, references, subject, sender, to, cc, reply_to, date,
+     auto_submitted, list_mail) = _header_values(block, errors)
     return Envelope(
-        message_id=_guard(errors, "Message-ID", lambda: clean_msg_id(get("message-id")), None),
-        in_reply_to=_guard(errors, "In-Reply-To", lambda: _first_id(get("in-reply-to")), None),
-        references=_guard(errors, "References", lambda: msg_id_list(get("references")), ()),
-        subject=_guard(errors, "Subject", lambda: read_subject(block), ""),
-        sender=_guard(errors, "From", lambda: (*read_addresses(block, "from"), _NO_ADDRESS)[0],
-                      _NO_ADDRESS),
-        to=_guard(errors, "To", lambda: read_addresses(block, "to"), ()),
-        cc=_guard(errors, "Cc", lambda: read_addresses(block, "cc"), ()),
-        reply_to=_guard(errors, "Reply-To", lambda: read_addresses(block, "reply-to"), ()),
-        date=_guard(errors, "Date", lambda: read_date(block), None),
+        message_id, in_reply_to, references, subject, sender, to, cc, reply_to, date,
         has_attachments=bool(attachments),
         attachments=attachments,
         text=text,
-        snippet=_snippet(text),
-        auto_submitted=_guard(errors, "Auto-Submitted", lambda: _is_auto_submitted(block), False),
-        list_mail=_guard(errors, "List", lambda: _is_list_mail(block), False),
+        snippet=_snippet(text) if text else "",
+        auto_submitted=auto_submitted,
+        list_mail=list_mail,
         error="; ".join(errors) or None,
     )
 

@@ -6,7 +6,8 @@ bad header never costs the others.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from engine.mime.addresses import Address, parse_addresses
@@ -23,6 +24,16 @@ __all__ = [
 ]
 
 _MAX_DATE_CHARS = 200
+# The form nearly every mailer writes: "Mon, 03 Aug 2026 09:40:44 -0300". A four-digit
+# year from 100 on, two-digit hours, a numeric zone under a day: anything else (two-digit
+# years, zone names, comments) goes to the stdlib's parser.
+_PLAIN_DATE = re.compile(
+    r"(?:[A-Za-z]{3}, ?)?(\d{1,2}) ([A-Za-z]{3}) ([1-9]\d{3}) (\d\d):(\d\d):(\d\d) "
+    r"([+-])([01]\d|2[0-3])([0-5]\d)"
+)
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    start=1)}
 _ADDRESS_FIELDS = ("From", "To", "Cc", "Reply-To")
 
 
@@ -36,7 +47,8 @@ def read_subject(block: HeaderBlock) -> str:
 
 def read_addresses(block: HeaderBlock, name: str) -> tuple[Address, ...]:
     """Every address in every *name* field."""
-    return parse_addresses(block.get_all(name))
+    values = block.get_all(name)
+    return parse_addresses(values) if values else ()
 
 
 def read_date(block: HeaderBlock) -> datetime | None:
@@ -46,6 +58,13 @@ def read_date(block: HeaderBlock) -> datetime | None:
     if not value:
         return None
     try:
+        plain = _PLAIN_DATE.fullmatch(value)
+        if plain is not None and (month := _MONTHS.get(plain[2].lower())):
+            day, _, year, hour, minute, second, sign, zone_h, zone_m = plain.groups()
+            moment = datetime(int(year), month, int(day), int(hour), int(minute),
+                              int(second), tzinfo=UTC)
+            offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
+            return moment + offset if sign == "-" else moment - offset
         parsed = parsedate_to_datetime(value[:_MAX_DATE_CHARS])
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)

@@ -144,3 +144,18 @@ def test_megabyte_adversarial_input_completes(raw: str) -> None:
     out = sanitize(raw)  # linear time: would take minutes if quadratic
     assert_clean(out)
     assert len(out) <= len(raw)
+
+
+def test_sanitize_line_shortcut_agrees_with_the_general_path() -> None:
+    # Printable text with single inner spaces is returned as it is: every character the
+    # general path would remove or fold must make the shortcut step aside.
+    special = [chr(c) for c in range(0x00, 0xA0)] + [
+        "\u00a0", "\u061c", "\u180e", "\u200b", "\u200c", "\u200d", "\u200e", "\u2028",
+        "\u2029", "\u202e", "\u2060", "\u2066", "\u3000", "\ufeff", "\ufffa", "\ud800",
+        "é", "中", "😀", "  ",
+    ]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(special) if rng.random() < 0.3 else rng.choice("ab ")
+                       for _ in range(rng.randint(0, 12)))
+        assert sanitize_line(text) == " ".join(sanitize(text).split()), repr(text)

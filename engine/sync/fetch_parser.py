@@ -27,6 +27,13 @@ _ITEM = re.compile(
 )
 
 
+# The items of a header fetch in the order Dovecot sends them, read in one match; any
+# other order or form goes through _ITEM one item at a time.
+_HEADER_RECORD = re.compile(
+    rb'UID (\d+) FLAGS \(([^()]*)\) INTERNALDATE "([^"]*)" RFC822\.SIZE (\d+)'
+    rb"(?: MODSEQ \((\d+)\))? (BODY\[[^\]]*\]) \{(\d+)\}"
+)
+
 _INTERNALDATE = re.compile(
     rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
 )
@@ -97,6 +104,20 @@ def _start(text: bytes) -> tuple[dict[bytes, Any] | None, bytes]:
 
 def _items(text: bytes, into: dict[bytes, Any], literal: bytes | None) -> bool:
     """Read `text` (one stretch between literals) completely, or report failure."""
+    record = _HEADER_RECORD.fullmatch(text) if literal is not None else None
+    if record is not None and int(record[7]) == len(literal or b""):
+        uid, flags, date, size, modseq, body, _ = record.groups()
+        try:
+            into[b"INTERNALDATE"] = internal_date(date)
+        except ValueError:
+            return False
+        into[b"UID"] = int(uid)
+        into[b"FLAGS"] = tuple(flags.split())
+        into[b"RFC822.SIZE"] = int(size)
+        if modseq is not None:
+            into[b"MODSEQ"] = int(modseq)
+        into[body] = literal
+        return True
     pos = 0
     end = len(text)
     while pos < end:

@@ -72,3 +72,29 @@ def test_internal_date_of_another_form_goes_to_the_general_parser() -> None:
 def test_internal_date_that_is_no_date_raises_value_error(text: bytes) -> None:
     with pytest.raises(ValueError):
         internal_date(text)
+
+
+@pytest.mark.parametrize("items", [
+    b'UID 5 FLAGS () INTERNALDATE "1-Jan-2026 00:00:00 +0000" RFC822.SIZE 99 '
+    b"BODY[HEADER.FIELDS (SUBJECT FROM)] {12}",
+    b'UID 5 FLAGS (\\Seen) INTERNALDATE "1-Jan-2026 00:00:00 -0130" RFC822.SIZE 99 '
+    b"MODSEQ (7) BODY[HEADER.FIELDS (SUBJECT FROM)] {12}",
+    b'BODY[HEADER.FIELDS (SUBJECT FROM)] {12}',
+    b'FLAGS (\\Seen) UID 5 RFC822.SIZE 99 INTERNALDATE "1-Jan-2026 00:00:00 +0000" '
+    b"BODY[HEADER.FIELDS (SUBJECT FROM)] {12}",
+])
+def test_header_fetches_in_any_order_match_imapclient(items: bytes) -> None:
+    # Dovecot's order is read in one match, any other item by item: the same result.
+    data = [(b"3 (" + items, b"Subject: x\r\n"), b" UID 5)" if b"UID" not in items else b")"]
+    fast = parse_fetch(data)
+    assert fast is not None
+    assert fast == slow(data)
+
+
+def test_a_header_record_with_a_wrong_literal_size_or_date_falls_back() -> None:
+    record = (b'3 (UID 5 FLAGS () INTERNALDATE "%s" RFC822.SIZE 99 '
+              b"BODY[HEADER.FIELDS (SUBJECT)] {%d}")
+    assert parse_fetch([(record % (b"1-Jan-2026 00:00:00 +0000", 13), b"Subject: x\r\n"),
+                        b")"]) is None
+    assert parse_fetch([(record % (b"31-Feb-2026 00:00:00 +0000", 12), b"Subject: x\r\n"),
+                        b")"]) is None

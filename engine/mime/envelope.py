@@ -194,7 +194,7 @@ def _parse(raw: bytes) -> Envelope:
         body_offset = stopped_at
     body = raw[body_offset : body_offset + ENVELOPE_SCAN_BYTES]
     none: tuple[Attachment, ...] = ()
-    if body.strip():
+    if body and not body.isspace():  # (isspace: no stripped copy of a large body)
         text, attachments = _guard(errors, "body", lambda: _body_text(block, body), ("", none))
     else:
         text, attachments = "", none  # a header block alone: nothing to scan
@@ -264,7 +264,8 @@ def summarise_body(raw: bytes) -> BodySummary:
             if stopped_at < len(header_bytes):
                 body_offset = stopped_at
         body = raw[body_offset : body_offset + ENVELOPE_SCAN_BYTES]
-        text, attachments = _body_text(block, body) if body.strip() else ("", ())
+        text, attachments = (_body_text(block, body) if body and not body.isspace()
+                             else ("", ()))
         return BodySummary(text, _snippet(text), attachments, None)
     except Exception as exc:
         text = sanitize(bytes_to_text(raw[:ENVELOPE_TEXT_MAX_CHARS])).strip()

@@ -126,7 +126,17 @@ def split_part(data: bytes, start: int, end: int) -> tuple[HeaderBlock, int]:
 def content_fields(data: bytes) -> bytes:
     """Only the Content-* fields of a header block: all a MIME scan of the body reads, and
     a small part of a block full of Received and DKIM lines."""
-    return b"\n".join(m.group() for m in _CONTENT_FIELD.finditer(data, 0, MAX_HEADER_BLOCK_BYTES))
+    data = data[:MAX_HEADER_BLOCK_BYTES]
+    # Lines starting with "content-" are found by searching for fixed bytes: an expression
+    # anchored at every line start tries each position of the block.
+    lowered = data.lower()
+    starts = [0] if lowered.startswith(b"content-") else []
+    at = lowered.find(b"\ncontent-")
+    while at >= 0:
+        starts.append(at + 1)
+        at = lowered.find(b"\ncontent-", at + 1)
+    return b"\n".join([m.group() for start in starts
+                       if (m := _CONTENT_FIELD.match(data, start)) is not None])
 
 
 def parse_header_block(data: bytes, *, stop_at_garbage: bool = False) -> tuple[HeaderBlock, int]:

@@ -77,3 +77,19 @@ def test_a_line_that_is_no_field_ends_the_shortcut_at_once() -> None:
     assert _well_formed(b"x" * 200_000) is None
     block, _ = parse_header_block(b"Subject: s\r\n" + b"y" * 200_000 + b"\r\nTo: t@x")
     assert block.get("subject") == "s" and block.get("to") == "t@x"
+
+
+def test_content_fields_are_the_lines_an_anchored_expression_finds() -> None:
+    import re
+
+    from engine.mime.headers import content_fields
+
+    anchored = re.compile(rb"(?im)^content-[^:\r\n]*:[^\n]*(?:\n[ \t][^\n]*)*")
+    pieces = [b"Content-Type: text/plain;\r\n charset=utf-8\r\n", b"CONTENT-ID: <x>\n",
+              b"content-disposition: attachment\r\n", b"Received: from x\r\n\tby y\r\n",
+              b"X-Content-Type: no\r\n", b"Content-NoColon\r\n", b" content-folded: no\r\n",
+              b"Subject: content-type: no\r\n", b"\r\n", b"Content-Type:", b"\n"]
+    rng = random.Random(9)
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+        assert content_fields(data) == b"\n".join(m.group() for m in anchored.finditer(data))

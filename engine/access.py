@@ -50,6 +50,17 @@ async def manageable_account(store: Store, agent_id: int, name: str) -> AccountS
     raise AccessDeniedError(f"only an admin can change the shared account {name!r}")
 
 
+async def managed_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
+    """Settings of every account the agent may configure, which its engine syncs: its own
+    personal accounts and, for an admin, every shared one (listed on it or not)."""
+    current = await agents.by_id(store.reader, agent_id)
+    if current is None or not current.active:
+        return []
+    ids = await access_sql.manageable_account_ids(store.reader, agent_id=current.id,
+                                                  role=current.role)
+    return await settings_sql.list_for(store.reader, ids)
+
+
 async def actable_accounts(store: Store, agent_id: int) -> frozenset[int]:
     """Account ids the agent may act on now (a subset of `visible_accounts`): reply, move,
     flag, convert, pair. A read-only grant lets an agent see an account's mail only."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from engine.access import manageable_account, visible_accounts
+from engine.access import manageable_account, managed_accounts, visible_accounts
 from engine.accounts import (
     IMAP_PASSWORD,
     AccountSpec,
@@ -20,19 +21,18 @@ from engine.errors import AccessDeniedError, InvalidInputError
 from engine.imap.folders import ConnectionReport, list_folders, test_connection
 from engine.imap.roles import ROLES
 from engine.logins import credential_for, open_imap
-from engine.oauth.config import PRESETS
-from engine.oauth.registry import config_for
-from engine.pop3.check import Pop3Report, check_pop3
 from engine.sync.requests import mark_request
 from storage import Store, agents, audit
 from storage import access as access_sql
 from storage import folder_state as folder_sql
 from storage import imap_defaults as defaults_sql
-from storage import oauth as oauth_sql
 from storage import settings as settings_sql
 from storage import smtp as smtp_sql
 from storage.folder_state import DiscoveredFolder
 from storage.records import AccountSettings, Agent, FolderState, SmtpConfig
+
+if TYPE_CHECKING:
+    from engine.pop3.check import Pop3Report
 
 DEFAULT_CHECK_MINUTES = 5
 
@@ -45,6 +45,10 @@ async def add_account(
     any address). A shared one is for admins, and is listed to the admin creating it so
     it can be tested before it is shared. Server fields a personal account leaves empty
     are read from the IMAP defaults whenever the account is used."""
+    from engine.oauth.config import PRESETS
+    from engine.oauth.registry import config_for
+    from storage import oauth as oauth_sql
+
     await asyncio.to_thread(validate, spec)  # it stats --ca-file
     if spec.oauth:
         if password is not None:
@@ -147,6 +151,8 @@ async def _sent_account(store: Store, creator: Agent, spec: AccountSpec) -> int 
 
 def _with_preset(spec: AccountSpec) -> AccountSpec:
     """An OAuth2 account naming no server: its provider's."""
+    from engine.oauth.config import PRESETS
+
     assert spec.oauth is not None
     preset = PRESETS[spec.oauth]
     return replace(spec, imap_host=preset.imap_host, imap_port=preset.imap_port,
@@ -156,6 +162,8 @@ def _with_preset(spec: AccountSpec) -> AccountSpec:
 def _preset_smtp(account_id: int, provider: str) -> SmtpConfig:
     """The provider's SMTP, logging in with the account's token; the provider files
     sent mail in Sent itself."""
+    from engine.oauth.config import PRESETS
+
     preset = PRESETS[provider]
     return SmtpConfig(account_id=account_id, host=preset.smtp_host, port=preset.smtp_port,
                       security=preset.smtp_security, auth=True, username=None,
@@ -211,22 +219,13 @@ async def list_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
             for a in visible]
 
 
-async def managed_accounts(store: Store, agent_id: int) -> list[AccountSettings]:
-    """Settings of every account the agent may configure, which its engine syncs: its own
-    personal accounts and, for an admin, every shared one (listed on it or not)."""
-    current = await agents.by_id(store.reader, agent_id)
-    if current is None or not current.active:
-        return []
-    ids = await access_sql.manageable_account_ids(store.reader, agent_id=current.id,
-                                                  role=current.role)
-    return await settings_sql.list_for(store.reader, ids)
-
-
 async def check_account(
     store: Store, agent_id: int, name: str
 ) -> ConnectionReport | Pop3Report:
     """Connect, log in, list capabilities and folders with their roles; for a POP3
     account, capabilities and the messages waiting on the server."""
+    from engine.pop3.check import check_pop3
+
     account = await manageable_account(store, agent_id, name)
     if account.protocol == "pop3":
         return await check_pop3(pop3_settings(account), await password_for(store, account))

@@ -10,15 +10,18 @@ records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from engine.access import actable_accounts, manageable_account, visible_accounts
 from engine.errors import InvalidInputError
-from engine.models import AccessEntry, AccountAccess, AccountStanding
 from storage import Store, agents, audit
 from storage import access as access_sql
 from storage import grants as grants_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings, Agent
+
+if TYPE_CHECKING:
+    from engine.models import AccountAccess, AccountStanding
 
 ROLES = ("admin", "agent")
 
@@ -107,6 +110,8 @@ async def access_of(store: Store, agent_id: int, name: str) -> AccountAccess:
 
 async def standing(store: Store, agent_id: int) -> list[AccountStanding]:
     """Every account the agent sees, with its owner and the agent's access to it."""
+    from engine.models import AccountStanding
+
     visible = await visible_accounts(store, agent_id)
     actable = await actable_accounts(store, agent_id)
     found = []
@@ -120,6 +125,8 @@ async def standing(store: Store, agent_id: int) -> list[AccountStanding]:
 
 async def describe(store: Store, account: AccountSettings) -> AccountAccess:
     """The access list of an account (no access check: callers check)."""
+    from engine.models import AccessEntry, AccountAccess
+
     entries = []
     owner = await _owner_name(store, account)
     if owner is not None:

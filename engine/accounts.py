@@ -8,16 +8,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from engine.errors import InvalidInputError, SecretError
 from engine.imap.connection import ImapSettings
-from engine.pop3.client import Pop3Settings
 from engine.secrets import run_password_command, seal, unseal
-from engine.server_settings import SECURITY_MODES, usual_port
+from engine.server_settings import SECURITY_MODES, MailboxServer, usual_port
 from storage import Db, Store
 from storage import settings as settings_sql
 from storage.records import AccountSettings
+
+if TYPE_CHECKING:
+    from engine.pop3.client import Pop3Settings
 
 SECURITY = SECURITY_MODES
 IMPORT_MODES = ("all", "unread", "since", "new-only")
@@ -166,6 +168,8 @@ async def sent_copies_account(db: Db, account_id: int) -> AccountSettings | None
 def pop3_settings(account: AccountSettings) -> Pop3Settings:
     """What a connection to this POP3 account needs (no password); a security left unset
     is implicit TLS."""
+    from engine.pop3.client import Pop3Settings
+
     return _server(Pop3Settings, account)
 
 
@@ -178,7 +182,7 @@ def imap_settings(account: AccountSettings) -> ImapSettings:
     return _server(ImapSettings, account)
 
 
-S = TypeVar("S", ImapSettings, Pop3Settings)
+S = TypeVar("S", bound=MailboxServer)
 
 
 def _server(kind: type[S], account: AccountSettings) -> S:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from engine.errors import (
     AccessDeniedError,
@@ -24,12 +25,12 @@ from engine.errors import (
     NotFoundError,
 )
 from engine.identity import REFUSED
-from engine.models import AgentAdded, AgentAddress, AgentRemoved, AgentSpec, Gateway
-from engine.ssh_keys import authorized_keys_line as key_line
-from engine.ssh_keys import forced_command, parse_public_key
 from storage import Db, Store, agents, audit, gateways
 from storage import access as access_sql
 from storage.records import Agent
+
+if TYPE_CHECKING:
+    from engine.models import AgentAdded, AgentAddress, AgentRemoved, AgentSpec, Gateway
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def check_address(address: str) -> str:
 async def add_agent(store: Store, actor_id: int, spec: AgentSpec) -> AgentAdded:
     """Add an agent (admins only). A name that belonged to a deactivated agent brings
     that agent back, with the OS user, names and role given now."""
+    from engine.models import AgentAdded
+
     async with _refusals(store, actor_id, "agent.add", spec.name):
         name, os_user, role, display_name, email = _checked(spec)
         async with store.transaction() as db:
@@ -111,6 +114,8 @@ async def remove_agent(
     assigned addresses go. The last active admin cannot be removed. An agent whose
     personal accounts still sync is removed only with `disable_accounts`, which stops
     their sync and keeps their mail in the store."""
+    from engine.models import AgentRemoved
+
     async with _refusals(store, actor_id, "agent.remove", name), store.transaction() as db:
         await _admin(db, actor_id, "remove agents")
         target = await _named(db, name)
@@ -252,6 +257,9 @@ async def authorized_keys_line(
     """The line to add to a gateway's authorized_keys so that `public_key` acts as the
     agent `name` on this store (admins only). `program` is the absolute path of the
     frontdesk executable on this host."""
+    from engine.ssh_keys import authorized_keys_line as key_line
+    from engine.ssh_keys import forced_command, parse_public_key
+
     async with _refusals(store, actor_id, "agent.authorized_key", name):
         await _admin(store.reader, actor_id, "write authorized_keys lines")
         target = await _named(store.reader, name)
@@ -364,10 +372,14 @@ async def _address_free(db: Db, address: str, keep_id: int | None) -> None:
 
 
 async def _gateways(store: Store) -> list[Gateway]:
+    from engine.models import Gateway
+
     return [Gateway(os_user, added_by, created_at)
             for os_user, added_by, created_at in await gateways.every(store.reader)]
 
 
 def _address(row: tuple[str, str, str | None, str]) -> AgentAddress:
+    from engine.models import AgentAddress
+
     address, agent, assigned_by, created_at = row
     return AgentAddress(address, agent, assigned_by, created_at)

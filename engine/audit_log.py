@@ -4,10 +4,14 @@ that mail)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.access import visible_accounts
-from engine.models import Agent, AuditEntry
 from storage import Store, agents
 from storage import audit as audit_sql
+
+if TYPE_CHECKING:
+    from engine.models import Agent, AuditEntry
 
 MAX_ROWS = 10_000
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from engine.access import require_act, visible_accounts
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
-from engine.models import Agent, BlockEntry
 from engine.names import domain_of
 from storage import Db, Store, accounts, agents, audit, deny, messages
+
+if TYPE_CHECKING:
+    from engine.models import Agent, BlockEntry
 
 KINDS = ("address", "domain")
 MAX_ADDRESS = 254  # RFC 5321's limit on a path

@@ -4,13 +4,17 @@ has changes nothing and succeeds."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.access import visible_accounts
 from engine.cases import check_status, find, require_act_on_mail, viewer
 from engine.errors import InvalidInputError, NotFoundError
-from engine.models import Agent, Case
 from storage import Store, audit
 from storage import agents as agents_sql
 from storage import cases as cases_sql
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Case
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from engine.access import require_act, require_act_on_any, visible_accounts
 from engine.errors import AccessDeniedError, GoneError, InvalidInputError, NotFoundError
-from engine.models import Agent, Case, Conversion, MessageSummary
 from engine.names import person_name
 from storage import Db, Store, agents, audit, threads
 from storage import cases as cases_sql
 from storage import leads as leads_sql
 from storage.cases import SourceMessage
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Case, Conversion, MessageSummary
 
 KINDS = ("lead", "case")
 STATUSES = ("open", "pending", "closed")
@@ -77,6 +80,8 @@ async def convert_on_arrival(db: Db, account_id: int, message_id: int,
 
 
 async def _existing(db: Db, kind: str, thread_id: int) -> Conversion | None:
+    from engine.models import Conversion
+
     if kind == "lead":
         lead = await leads_sql.by_thread(db, thread_id)
         return None if lead is None else Conversion("lead", lead.id, lead.name, False)
@@ -87,6 +92,8 @@ async def _existing(db: Db, kind: str, thread_id: int) -> Conversion | None:
 async def _new_lead(
     db: Db, agent_id: int | None, first: SourceMessage, thread_id: int, message_id: int
 ) -> Conversion:
+    from engine.models import Conversion
+
     email = first.from_addr.strip().lower()
     name = person_name(first.from_name, email) or email
     lead_id = await leads_sql.insert(
@@ -106,6 +113,8 @@ async def _new_lead(
 async def _new_case(
     db: Db, agent_id: int | None, first: SourceMessage, thread_id: int, message_id: int
 ) -> Conversion:
+    from engine.models import Conversion
+
     case_id = await cases_sql.create(
         db, subject=first.subject.strip() or NO_SUBJECT, thread_id=thread_id,
         assignee_id=agent_id, customer_id=first.customer_id, source_message_id=first.id,

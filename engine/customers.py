@@ -8,15 +8,18 @@ accounts the acting agent may see (engine.access).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from engine.access import require_act, visible_accounts
 from engine.errors import ConflictError, InvalidInputError, NotFoundError, UnknownAgentError
-from engine.models import Agent, Customer, SenderCard, Timeline
 from engine.names import domain_of, person_name
 from engine.sanitize import sanitize, sanitize_line
 from storage import Db, Store, agents, audit, messages
 from storage import cases as cases_sql
 from storage import customers as customers_sql
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Customer, SenderCard, Timeline
 
 MAX_ADDRESS_CHARS = 254  # RFC 5321's limit on a forward path, less its brackets
 _NOT_IN_ADDRESS = frozenset('<>()[],;:"\\')
@@ -63,6 +66,8 @@ async def _acting(store: Store, agent: Agent) -> Agent:
 
 async def sender_of(store: Store, agent: Agent, message_id: int) -> SenderCard:
     """Who sent a message the agent can see, and the customer the address belongs to."""
+    from engine.models import SenderCard
+
     visible = await visible_accounts(store, agent.id)
     head = await messages.headers(store.reader, message_id=message_id, account_ids=visible)
     if head is None:
@@ -266,6 +271,8 @@ async def timeline(
 ) -> Timeline:
     """Every message to or from the customer in the accounts the agent may see, newest
     first (one page of it, with the total), with the cases and leads the agent may see."""
+    from engine.models import Timeline
+
     current = await _acting(store, agent)
     customer = await customers_sql.by_id(store.reader, customer_id)
     if customer is None:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.access import require_admin
 from engine.accounts import SECURITY
 from engine.errors import InvalidInputError
-from engine.models import ImapDefaultsChange
 from storage import Store, audit
 from storage import imap_defaults as defaults_sql
 from storage.imap_defaults import ImapDefaults
+
+if TYPE_CHECKING:
+    from engine.models import ImapDefaultsChange
 
 
 async def current(store: Store, agent_id: int) -> ImapDefaults:

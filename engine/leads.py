@@ -3,11 +3,15 @@ qualified, then won or lost)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.cases import require_act_on_mail, viewer
 from engine.errors import InvalidInputError, NotFoundError
-from engine.models import Agent, Lead
 from storage import Store, audit
 from storage import leads as leads_sql
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Lead
 
 STATUSES = ("new", "contacted", "qualified", "lost", "won")
 

@@ -6,7 +6,6 @@ from engine.accounts import imap_settings, password_for
 from engine.credentials import BearerToken, Credential
 from engine.errors import ImapAuthError
 from engine.imap.connection import ImapConnection
-from engine.oauth.tokens import bearer_for
 from storage import Store
 from storage.records import AccountSettings
 
@@ -16,6 +15,8 @@ async def credential_for(store: Store, account: AccountSettings, *,
     """What the account logs in with: a bearer token (renewed when due, or with `renew`)
     for an OAuth2 account, else its password."""
     if account.oauth_provider:
+        from engine.oauth.tokens import bearer_for
+
         return await bearer_for(store, account, force=renew)
     return await password_for(store, account)
 

@@ -8,6 +8,8 @@ the running engine is woken. The job then settles the row with what the server d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.access import require_act, visible_accounts
 from engine.accounts import on_imap_server
 from engine.errors import GoneError, InvalidInputError, NotFoundError
@@ -18,7 +20,6 @@ from engine.jobs.queue import (
     enqueue_expunge,
     enqueue_move,
 )
-from engine.models import Agent, MessageRemoved
 from engine.sync.requests import mark_request
 from storage import Db, Store, audit, messages
 from storage import folder_state as folder_sql
@@ -26,6 +27,9 @@ from storage import jobs as jobs_sql
 from storage import settings as settings_sql
 from storage.messages import ActionTarget
 from storage.records import FolderState
+
+if TYPE_CHECKING:
+    from engine.models import Agent, MessageRemoved
 
 
 def gone(message_id: int) -> GoneError:
@@ -142,6 +146,8 @@ async def _move(
     db: Db, agent: Agent, target: ActionTarget, source: FolderState, dest: FolderState,
     *, on_server: bool,
 ) -> MessageRemoved:
+    from engine.models import MessageRemoved
+
     await messages.move_to_folder(db, message_id=target.id, folder_id=dest.id)
     job_id = None
     if on_server:
@@ -159,6 +165,8 @@ async def _move(
 async def _expunge(
     db: Db, agent: Agent, target: ActionTarget, source: FolderState, *, on_server: bool
 ) -> MessageRemoved:
+    from engine.models import MessageRemoved
+
     await messages.mark_deleted(db, message_id=target.id)
     job_id = None
     if on_server:

@@ -11,17 +11,21 @@ that reached Trash or Archive some other way (another mail client) goes to the i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.access import visible_accounts
 from engine.errors import ConflictError, InvalidInputError
 from engine.jobs.queue import EXPUNGE, MOVE, ExpungeSpec, MoveSpec, enqueue_move
 from engine.message_actions import acted_on, gone, has_server, role_folder
-from engine.models import Agent, MessageRemoved
 from engine.sync.requests import mark_request
 from storage import Db, Store, audit, messages
 from storage import folder_state as folder_sql
 from storage import jobs as jobs_sql
 from storage.messages import ActionTarget
 from storage.records import FolderState, Job
+
+if TYPE_CHECKING:
+    from engine.models import Agent, MessageRemoved
 
 _BUSY = ("message {id} is being {what} on the server right now; try again in a moment")
 
@@ -48,6 +52,8 @@ async def restore(store: Store, agent: Agent, message_id: int) -> MessageRemoved
 
 async def _restore_local(db: Db, target: ActionTarget) -> MessageRemoved:
     """An account without a server: its changes live in the store alone."""
+    from engine.models import MessageRemoved
+
     current = await folder_sql.by_id(db, target.folder_id)
     if current is None:
         raise gone(target.id)
@@ -61,6 +67,8 @@ async def _restore_local(db: Db, target: ActionTarget) -> MessageRemoved:
 
 async def _undelete(db: Db, target: ActionTarget) -> MessageRemoved:
     """A message deleted for good whose expunge has not reached the server yet."""
+    from engine.models import MessageRemoved
+
     job = await jobs_sql.latest_for_message(db, message_id=target.id, kinds=(EXPUNGE,))
     if job is None or job.state in ("done", "cancelled"):
         raise gone(target.id)
@@ -127,6 +135,8 @@ async def _inbox_for(db: Db, target: ActionTarget, current: FolderState) -> Fold
 
 async def _withdraw(db: Db, target: ActionTarget, job: Job, spec: MoveSpec) -> MessageRemoved:
     """The server has not moved it yet: drop the job, the row takes its old key back."""
+    from engine.models import MessageRemoved
+
     if not await messages.restore_moved(
         db, message_id=target.id, moved_to=spec.dest_folder_id,
         folder_id=spec.source_folder_id, uidvalidity=spec.uidvalidity, uid=spec.uid,
@@ -141,6 +151,8 @@ async def _withdraw(db: Db, target: ActionTarget, job: Job, spec: MoveSpec) -> M
 async def _queue_move_back(
     db: Db, agent: Agent, target: ActionTarget, current: FolderState, origin: FolderState
 ) -> MessageRemoved:
+    from engine.models import MessageRemoved
+
     if target.uid is None or target.uidvalidity is None:
         raise ConflictError(
             f"message {target.id} cannot go back yet: its place in {current.name} on the "

@@ -2,6 +2,10 @@
 
 Rows read from the store are already such values (storage.records); they are re-exported
 here so the console imports everything it shows from the engine.
+
+Making a frozen dataclass costs about a millisecond, so this module is not loaded by
+what does not show them: the engine's modules name these types under TYPE_CHECKING and
+import one where they build it, and `frontdesk sync` starts without this module.
 """
 
 from __future__ import annotations

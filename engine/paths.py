@@ -1,11 +1,10 @@
-"""Where frontdesk keeps its files (XDG base directories via platformdirs)."""
+"""Where frontdesk keeps its files (XDG base directories via platformdirs, loaded only
+when a default location is asked for)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import platformdirs
 
 APP_NAME = "frontdesk"
 DB_ENV = "FRONTDESK_DB"
@@ -13,11 +12,15 @@ DB_ENV = "FRONTDESK_DB"
 
 def data_dir() -> Path:
     """$XDG_DATA_HOME/frontdesk (usually ~/.local/share/frontdesk)."""
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def config_dir() -> Path:
     """$XDG_CONFIG_HOME/frontdesk (usually ~/.config/frontdesk)."""
+    import platformdirs
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 

@@ -14,11 +14,13 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine.errors import AccessDeniedError, GoneError, NotFoundError
-from engine.models import Agent
 from storage import Store, audit
+
+if TYPE_CHECKING:
+    from engine.models import Agent
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +56,17 @@ def audits_refusals(cls: C) -> C:
     for name, member in list(vars(cls).items()):
         if name.startswith("_") or not inspect.iscoroutinefunction(member):
             continue
-        if list(inspect.signature(member).parameters)[1:2] != ["agent"]:
+        if not _takes_agent(member):
             continue
         setattr(cls, name, _audited(member))
     return cls
+
+
+def _takes_agent(method: Callable[..., Any]) -> bool:
+    """Whether the parameter after self is `agent`. Read from the code object: a
+    signature for each of a hundred methods would be a noticeable part of every start."""
+    code = method.__code__
+    return code.co_argcount >= 2 and code.co_varnames[1] == "agent"
 
 
 def audited(method: Callable[..., Any]) -> bool:
@@ -66,8 +75,6 @@ def audited(method: Callable[..., Any]) -> bool:
 
 
 def _audited(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    signature = inspect.signature(method)
-
     @functools.wraps(method)
     async def wrapper(self: _HasStore, agent: Agent, *args: Any, **kwargs: Any) -> Any:
         if _inside.get():
@@ -78,6 +85,7 @@ def _audited(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
         except (AccessDeniedError, NotFoundError) as exc:
             # Gone: a message another agent moved a moment ago, not a refusal.
             if not isinstance(exc, GoneError):
+                signature = inspect.signature(method)
                 bound = signature.bind_partial(self, agent, *args, **kwargs).arguments
                 await record_refusal(self.store, agent, method.__name__, bound, exc)
             raise

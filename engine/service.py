@@ -14,11 +14,10 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine import (
     account_admin,
-    account_edit,
     account_sharing,
     agent_admin,
     audit_log,
@@ -32,70 +31,18 @@ from engine import (
     message_restore,
     templates,
 )
-from engine.access import manageable_account, require_act, visible_accounts
-from engine.account_edit import AccountChange
-from engine.accounts import AccountSpec
-from engine.compose import format_mailbox
+from engine.access import manageable_account, managed_accounts, require_act, visible_accounts
 from engine.errors import NotFoundError, StoreOpenError
 from engine.identity import resolve_agent
-from engine.imap.folders import ConnectionReport
 from engine.jobs.queue import enqueue_flags
 from engine.listing import Listing
 from engine.lock import EngineLock
 from engine.mime import parse_body
-from engine.models import (
-    Account,
-    AccountAccess,
-    AccountStanding,
-    Agent,
-    AgentAdded,
-    AgentAddress,
-    AgentRemoved,
-    AgentSpec,
-    AuditEntry,
-    BlockEntry,
-    Case,
-    Conversion,
-    Customer,
-    Discovery,
-    DiscoveryNetwork,
-    DoctorReport,
-    Draft,
-    Folder,
-    Gateway,
-    ImapDefaultsChange,
-    Lead,
-    MessageRemoved,
-    MessageSummary,
-    MessageView,
-    OAuthProviderChange,
-    OutOfOffice,
-    OutOfOfficeSpec,
-    RenderedTemplate,
-    Rule,
-    RuleOutcome,
-    RuleTest,
-    SenderCard,
-    Signature,
-    SignInPrompt,
-    SmtpChange,
-    SmtpConfig,
-    StoreInfo,
-    Template,
-    Timeline,
-)
-from engine.oauth import registry as oauth_registry
-from engine.oauth.sign_in import SignIns
-from engine.pop3.check import Pop3Report
 from engine.refusals import audits_refusals
 from engine.rules import admin as rules_admin
-from engine.search.scope import build_filter, visible
-from engine.sending import config as sending_config
-from engine.sending import drafts, outbox, test_send
+from engine.sending import drafts, outbox
 from engine.sending import lookup as sending_lookup
-from engine.sending.drafts_mirror import DraftsMirror, mirror_setting, set_mirror
-from engine.status import AccountHealth, account_health
-from engine.sync.account import AccountResult
+from engine.sending.drafts_mirror import mirror_setting, set_mirror
 from engine.sync.progress import Progress, ignore
 from engine.sync.requests import mark_request, request_sync, watch_requests
 from engine.sync.runner import sync_forever, sync_once
@@ -104,9 +51,60 @@ from storage import jobs as jobs_sql
 from storage import listing as listing_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
-from storage.imap_defaults import ImapDefaults
-from storage.oauth import ProviderRow
 from storage.records import AccountSettings, FolderState, MessageHeaders
+
+if TYPE_CHECKING:
+    from engine.account_edit import AccountChange
+    from engine.accounts import AccountSpec
+    from engine.imap.folders import ConnectionReport
+    from engine.models import (
+        Account,
+        AccountAccess,
+        AccountStanding,
+        Agent,
+        AgentAdded,
+        AgentAddress,
+        AgentRemoved,
+        AgentSpec,
+        AuditEntry,
+        BlockEntry,
+        Case,
+        Conversion,
+        Customer,
+        Discovery,
+        DiscoveryNetwork,
+        DoctorReport,
+        Draft,
+        Folder,
+        Gateway,
+        ImapDefaultsChange,
+        Lead,
+        MessageRemoved,
+        MessageSummary,
+        MessageView,
+        OAuthProviderChange,
+        OutOfOffice,
+        OutOfOfficeSpec,
+        RenderedTemplate,
+        Rule,
+        RuleOutcome,
+        RuleTest,
+        SenderCard,
+        Signature,
+        SignInPrompt,
+        SmtpChange,
+        SmtpConfig,
+        StoreInfo,
+        Template,
+        Timeline,
+    )
+    from engine.oauth.sign_in import SignIns
+    from engine.pop3.check import Pop3Report
+    from engine.sending.drafts_mirror import DraftsMirror
+    from engine.status import AccountHealth
+    from engine.sync.account import AccountResult
+    from storage.imap_defaults import ImapDefaults
+    from storage.oauth import ProviderRow
 
 DEMO_META_KEY = "demo"
 MAX_PAGE = 100_000
@@ -117,6 +115,8 @@ BODY_PENDING = "The body of this message is still being downloaded; it arrives w
 
 def _headers_only_view(head: MessageHeaders) -> MessageView:
     """What can be shown of a message stored with headers only (a first sync under way)."""
+    from engine.models import MessageView
+
     sender = f"{head.from_name} <{head.from_addr}>" if head.from_name else head.from_addr
     fields = (("From", sender), ("To", head.to_addrs), ("Cc", head.cc_addrs),
               ("Date", head.date), ("Subject", head.subject))
@@ -467,7 +467,7 @@ class LocalService:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._sign_ins = SignIns(store)
+        self._sign_in_flows: SignIns | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> LocalService:
@@ -479,14 +479,26 @@ class LocalService:
         return cls(store)
 
     async def close(self) -> None:
-        self._sign_ins.cancel_all()
+        if self._sign_in_flows is not None:
+            self._sign_in_flows.cancel_all()
         await self.store.close()
+
+    @property
+    def _sign_ins(self) -> SignIns:
+        """The OAuth2 sign-ins in progress, made at the first (OAuth2 loads only then)."""
+        if self._sign_in_flows is None:
+            from engine.oauth.sign_in import SignIns
+
+            self._sign_in_flows = SignIns(self.store)
+        return self._sign_in_flows
 
     async def login(self, agent_name: str | None = None) -> Agent:
         """The acting agent: the OS user, or `agent_name` when given."""
         return await resolve_agent(self.store, agent_name)
 
     async def store_info(self, agent: Agent) -> StoreInfo:
+        from engine.models import StoreInfo
+
         demo = await meta.get(self.store.reader, DEMO_META_KEY)
         return StoreInfo(path=str(self.store.path), agent=agent, demo=demo is not None)
 
@@ -512,6 +524,8 @@ class LocalService:
         return await self.count_listing(agent, Listing(scope=f"folder:{folder_id}"))
 
     async def open_message(self, agent: Agent, message_id: int) -> MessageView:
+        from engine.models import MessageView
+
         visible = await visible_accounts(self.store, agent.id)
         head = await messages.headers(self.store.reader, message_id=message_id,
                                       account_ids=visible)
@@ -547,6 +561,8 @@ class LocalService:
     async def count_listing(self, agent: Agent, listing: Listing) -> int:
         """How many rows a listing holds (conversations, in thread mode). Raises
         InvalidInputError for a bad scope or search, NotFoundError for an unknown folder."""
+        from engine.search.scope import build_filter, visible
+
         found = build_filter(await visible(self.store, agent.id), listing)
         if found is None:
             return 0
@@ -557,6 +573,8 @@ class LocalService:
     ) -> list[MessageSummary]:
         """A page of a listing, newest first; in thread mode one row per conversation
         (its newest matching message, with thread_count)."""
+        from engine.search.scope import build_filter, visible
+
         found = build_filter(await visible(self.store, agent.id), listing)
         if found is None:
             return []
@@ -570,6 +588,8 @@ class LocalService:
     ) -> int | None:
         """The 0-based row of a message in a listing (in thread mode, the row of its
         conversation); None when the listing does not hold it."""
+        from engine.search.scope import build_filter, visible
+
         found = build_filter(await visible(self.store, agent.id), listing)
         if found is None:
             return None
@@ -629,7 +649,7 @@ class LocalService:
         """Settings of every account the agent configures: its own personal accounts and,
         for an admin, every shared one, listed on it or not (what `config export` writes
         and `config apply` compares)."""
-        return await account_admin.managed_accounts(self.store, agent.id)
+        return await managed_accounts(self.store, agent.id)
 
     async def remove_account(self, agent: Agent, name: str) -> None:
         await account_admin.remove_account(self.store, agent.id, name)
@@ -646,6 +666,7 @@ class LocalService:
         SRV, then guessed host names); what was tried is in Discovery.tried. Reads no
         mail and no store; InvalidInputError only for a bad address or network setting."""
         # Imported here: dnspython loads only when someone asks for discovery.
+        from engine.models import DiscoveryNetwork
         from engine.setup.discover import discover
 
         return await discover(address, network=network or DiscoveryNetwork())
@@ -653,6 +674,8 @@ class LocalService:
     async def change_account(
         self, agent: Agent, name: str, change: AccountChange
     ) -> AccountSettings:
+        from engine import account_edit
+
         return await account_edit.change_account(self.store, agent.id, name, change)
 
     async def account_folders(
@@ -677,7 +700,7 @@ class LocalService:
 
         async def targets() -> list[AccountSettings]:
             if account is None:
-                found = await account_admin.managed_accounts(self.store, agent.id)
+                found = await managed_accounts(self.store, agent.id)
             else:
                 found = [await manageable_account(self.store, agent.id, account)]
             return [t for t in found if t.enabled and t.imap_host]
@@ -712,6 +735,8 @@ class LocalService:
     async def status(self, agent: Agent, *, counts: bool = True) -> list[AccountHealth]:
         """Sync health of the agent's accounts; without `counts` the message counts are
         left at 0 (they read every message row: the console's status line polls this)."""
+        from engine.status import account_health
+
         return [await account_health(self.store, a, counts=counts)
                 for a in await account_admin.list_accounts(self.store, agent.id)]
 
@@ -1017,23 +1042,33 @@ class LocalService:
         visible = await visible_accounts(self.store, agent.id)
         found = await outgoing_sql.address_suggestions(
             self.store.reader, text=text, account_ids=visible, limit=limit)
+        from engine.compose import format_mailbox
+
         return [format_mailbox(name, addr) for name, addr in found]
 
     async def configure_smtp(self, agent: Agent, name: str,
                              change: SmtpChange) -> SmtpConfig:
         """Set how an account sends (its own server, or the system SMTP)."""
+        from engine.sending import config as sending_config
+
         return await sending_config.configure_account(self.store, agent, name, change)
 
     async def configure_system_smtp(self, agent: Agent, change: SmtpChange) -> SmtpConfig:
         """Set the system SMTP (admins only)."""
+        from engine.sending import config as sending_config
+
         return await sending_config.configure_system(self.store, agent, change)
 
     async def set_main_account(self, agent: Agent, name: str | None) -> str | None:
         """The account the agent's new mail goes out from."""
+        from engine.sending import config as sending_config
+
         return await sending_config.set_main_account(self.store, agent, name)
 
     async def test_send(self, agent: Agent, name: str, to: str) -> str:
         """Send a test message from an account now; its Message-ID."""
+        from engine.sending import test_send
+
         return await test_send.test_send(self.store, agent, name, to)
 
     async def drafts_mirror(self, agent: Agent, name: str) -> DraftsMirror:
@@ -1157,15 +1192,21 @@ class LocalService:
 
     async def oauth_providers(self, agent: Agent) -> list[ProviderRow]:
         """The OAuth2 client registrations (no secrets)."""
+        from engine.oauth import registry as oauth_registry
+
         return await oauth_registry.providers(self.store, agent.id)
 
     async def set_oauth_provider(self, agent: Agent,
                                  change: OAuthProviderChange) -> ProviderRow:
         """Register (or change) a provider's OAuth2 client; admins."""
+        from engine.oauth import registry as oauth_registry
+
         return await oauth_registry.set_provider(self.store, agent.id, change)
 
     async def remove_oauth_provider(self, agent: Agent, provider: str) -> None:
         """Remove a provider's registration; admins, once no account uses it."""
+        from engine.oauth import registry as oauth_registry
+
         await oauth_registry.remove_provider(self.store, agent.id, provider)
 
     async def begin_sign_in(self, agent: Agent, name: str) -> SignInPrompt:

@@ -18,15 +18,19 @@ import asyncio
 import re
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from engine.access import visible_accounts
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from engine.mime import html_to_text
-from engine.models import Account, Agent, Customer, MessageSummary, RenderedTemplate
 from storage import Db, Store, accounts, agents, audit, customers
 from storage import rules as rules_sql
 from storage import templates as templates_sql
+from storage.records import Account, Agent, Customer, MessageSummary
 from storage.templates import Signature, Template
+
+if TYPE_CHECKING:
+    from engine.models import RenderedTemplate
 
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_NAME = 64
@@ -130,6 +134,8 @@ async def render_template(
 ) -> RenderedTemplate:
     """Fill in the saved reply `name`. An HTML template gives its HTML and a text version
     of it (links listed under it), so a plain part always exists."""
+    from engine.models import RenderedTemplate
+
     current = await _active(store, agent)
     found = await _template(store.reader, name)
     context = _templating().template_context(current, account, customer, message)

@@ -12,13 +12,11 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import FrontdeskError
-from engine.models import Agent
-from engine.service import LocalService, Service
+from engine.service import LocalService
 from tui import forced_command
 from tui.commands import (
     accounts,
@@ -43,6 +41,8 @@ from tui.commands import config as config_file
 from tui.commands.output import config_option, positive_int
 
 if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
     from tui.config import Config
 
 EXIT_OK = 0
@@ -52,10 +52,26 @@ EXIT_INTERRUPTED = 130
 
 
 def version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("frontdesk")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """--version, which looks the version up only when it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"frontdesk {version()}")
+        parser.exit()
 
 
 def _common_options(*, suppress: bool) -> argparse.ArgumentParser:
@@ -79,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="frontdesk", parents=[_common_options(suppress=False)],
         description="A terminal shared-inbox console. With no command, opens the console.",
     )
-    parser.add_argument("--version", action="version", version=f"frontdesk {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     config_option(parser, suppress=False)
     common = _common_options(suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -150,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-Command = Callable[[argparse.Namespace, Service, Agent], Awaitable[int]]
+Command = Callable[[argparse.Namespace, "Service", "Agent"], Awaitable[int]]
 
 HEADLESS: dict[str, Command] = {
     "account": accounts.run,

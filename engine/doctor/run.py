@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import account_admin
-from engine.access import manageable_account
+from engine.access import manageable_account, managed_accounts
 from engine.doctor import accounts as account_doctor
 from engine.doctor import files
 from engine.doctor import store as store_doctor
@@ -105,7 +104,7 @@ async def diagnose(store: Store, agent: Agent, *, account: str | None = None,
         if account is not None:
             targets = [await manageable_account(store, agent.id, account)]
         else:
-            targets = await account_admin.managed_accounts(store, agent.id)
+            targets = await managed_accounts(store, agent.id)
     except FrontdeskError:
         raise  # an account the agent may not configure, or none of that name
     except Exception as exc:  # a damaged store: its checks say so, the rest still runs

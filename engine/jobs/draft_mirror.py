@@ -20,7 +20,6 @@ from engine.imap.connection import ImapConnection
 from engine.jobs.append import parse_appenduid
 from engine.jobs.outcome import JobRejected, Outcome
 from engine.sending import drafts_mirror
-from engine.sending.outbox import message_bytes
 from engine.sync import imap_ops as ops
 from storage import Db, audit
 from storage import outgoing as outgoing_sql
@@ -109,6 +108,8 @@ async def run_draft_mirror(conn: ImapConnection, job: Job, reader: Db) -> Outcom
     draft = await outgoing_sql.by_id(reader, spec.outgoing)
     raw = None
     if draft is not None and drafts_mirror.mirrored(draft, account, spec.message_id):
+        from engine.sending.outbox import message_bytes
+
         try:
             raw = await message_bytes(reader, draft)
         except InvalidInputError as exc:

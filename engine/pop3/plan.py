@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from engine.pop3.client import Listed
 from engine.sync.batches import by_bytes
 from storage.records import Pop3Uidl
+
+if TYPE_CHECKING:
+    from engine.pop3.client import Listed
 
 PENDING, STORED, SKIPPED, DENIED = "pending", "stored", "skipped", "denied"
 

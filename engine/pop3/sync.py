@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from engine.accounts import password_for, pop3_settings
 from engine.errors import FrontdeskError
 from engine.ingest import Incoming, Prepared, prepare_batch, store_prepared_in
 from engine.mime import parse_envelope
-from engine.pop3.client import Listed, Pop3AuthError, Pop3Error, Pop3Session
 from engine.pop3.plan import (
     DENIED,
     SKIPPED,
@@ -46,6 +46,9 @@ from storage import settings as settings_sql
 from storage.folder_state import DiscoveredFolder
 from storage.records import AccountSettings, FolderState
 
+if TYPE_CHECKING:
+    from engine.pop3.client import Listed, Pop3Session
+
 INBOX = "INBOX"
 # The series of UIDs given to POP3 mail never restarts: one UIDVALIDITY for ever.
 UIDVALIDITY = 1
@@ -62,6 +65,8 @@ async def sync_pop3_account(
     on_headers: Callable[[], None] | None = None,
 ) -> AccountResult:
     """Run one pass; never raises for server trouble (it is recorded and returned)."""
+    from engine.pop3.client import Pop3AuthError, Pop3Error, Pop3Session
+
     result = AccountResult(account.name)
     progress(SyncEvent("account", account=account.name))
     # The outbox first: sending does not wait for the POP3 server.

@@ -12,12 +12,11 @@ import asyncio
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from engine.access import manageable_account, visible_accounts
-from engine.account_admin import managed_accounts
+from engine.access import manageable_account, managed_accounts, visible_accounts
 from engine.errors import InvalidInputError, NotFoundError
 from engine.ingest import iso_utc
-from engine.models import Agent, OutOfOfficeSpec, RuleTest
 from engine.rules import run
 from engine.rules.conditions import check_condition
 from engine.templates import add_template, check_renders
@@ -26,6 +25,9 @@ from storage import folder_state as folder_sql
 from storage import rules as rules_sql
 from storage import templates as templates_sql
 from storage.rules import OutOfOffice, Rule, RuleOutcome
+
+if TYPE_CHECKING:
+    from engine.models import Agent, OutOfOfficeSpec, RuleTest
 
 KINDS = ("respond", "filter")
 ACTIONS = ("move", "mark_read", "flag", "block")
@@ -227,6 +229,8 @@ async def _checked_filter(store: Store, spec: Rule) -> Rule:
 async def test_rule(store: Store, agent: Agent, spec: Rule, *, last: int) -> list[RuleTest]:
     """Dry run: what the rule (saved, or only written) would do with the mailbox's last
     `last` inbox messages. Nothing is written or sent."""
+    from engine.models import RuleTest
+
     if not 1 <= last <= MAX_TEST:
         raise InvalidInputError(f"test against 1 to {MAX_TEST} messages")
     if spec.id:

@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from engine.compose import Outgoing, build_message
-from engine.compose.headers import make_message_id, reply_subject, valid_msg_id
 from engine.errors import InvalidInputError
 from engine.ingest import iso_utc
 from engine.jobs.queue import SMTP_SEND
-from engine.models import Agent, Customer
 from engine.rules.facts import Facts
 from engine.sanitize import sanitize_line
-from engine.templates import text_version
 from storage import Db, customers
 from storage import jobs as jobs_sql
 from storage import outgoing as outgoing_sql
@@ -27,6 +24,9 @@ from storage import rules as rules_sql
 from storage import smtp as smtp_sql
 from storage.records import AccountSettings
 from storage.rules import Target
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Customer
 
 # Auto-responses to one address across every mailbox and rule, per day.
 CAP_PER_SENDER = 3
@@ -76,6 +76,8 @@ async def fill(*, subject: str, body: str, html: bool, agent: Agent | None,
     """The response, rendered in the sandbox (in a worker thread) with what a saved reply
     gets: agent (an out of office's; none for a rule), account, customer, message.
     TemplateError when the template fails."""
+    from engine.compose.headers import reply_subject
+    from engine.templates import text_version
     from engine.templating import render, template_context  # Jinja2 loads only when due
 
     data = template_context(agent, account, customer, target)
@@ -94,6 +96,9 @@ async def queue(db: Db, account: AccountSettings, target: Target, facts: Facts,
                 response: Response) -> int:
     """Queue the response in the outbox; its outgoing id. InvalidInputError when it
     cannot be built (an address mail cannot go to)."""
+    from engine.compose import Outgoing, build_message
+    from engine.compose.headers import make_message_id, valid_msg_id
+
     config = await smtp_sql.of_account(db, account.id)
     refs = [r for r in (*facts.references, facts.message_id) if r]
     in_reply_to = valid_msg_id(facts.message_id)

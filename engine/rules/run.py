@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.accounts import on_imap_server
-from engine.cases import convert_on_arrival
 from engine.errors import InvalidInputError
 from engine.ingest import iso_utc
 from engine.jobs.queue import MoveSpec, enqueue_flags, enqueue_move
@@ -241,6 +240,8 @@ async def _mode(db: Db, setup: Setup, target: Target, decision: Decision, *, liv
         decision.add(None, "mode", name, matched=True, fired=True,
                      detail=f"convert the new thread to a {setup.mode}")
         return
+    from engine.cases import convert_on_arrival
+
     made = await convert_on_arrival(db, setup.account.id, target.id, setup.mode)
     if made is None:
         return

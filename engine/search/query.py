@@ -12,17 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.errors import InvalidInputError
-
-TEXT_OPERATORS = ("from", "to", "subject")
-SCOPE_OPERATORS = ("account", "folder")
-IS_VALUES = ("unread", "read", "flagged")
-HAS_VALUES = ("attachment",)
-DATE_OPERATORS = ("before", "after")
-OPERATORS = (*TEXT_OPERATORS, *SCOPE_OPERATORS, "is", "has", *DATE_OPERATORS)
-
-OPERATOR_HELP = (
-    "from:, to:, subject:, account:, folder:, is:unread|read|flagged, has:attachment, "
-    "before:YYYY-MM-DD, after:YYYY-MM-DD"
+from engine.search.operators import (
+    HAS_VALUES,
+    IS_VALUES,
+    OPERATOR_HELP,
+    OPERATORS,
+    SCOPE_OPERATORS,
+    TEXT_OPERATORS,
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

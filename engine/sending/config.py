@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from engine.access import manageable_account, require_act
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError, SecretError
-from engine.models import Agent, SmtpChange
 from engine.oauth.tokens import bearer_for
 from engine.secrets import run_password_command, seal, unseal
 from engine.smtp.settings import SmtpSettings, default_port
@@ -17,6 +17,9 @@ from storage import agents as agents_sql
 from storage import settings as settings_sql
 from storage import smtp as smtp_sql
 from storage.records import SmtpConfig
+
+if TYPE_CHECKING:
+    from engine.models import Agent, SmtpChange
 
 SECURITIES = ("ssl", "starttls", "none")
 

@@ -15,14 +15,10 @@ import logging
 from collections.abc import Mapping
 
 from engine.accounts import on_imap_server, sent_copies_account
-from engine.compose import recipients
 from engine.errors import FrontdeskError
 from engine.ingest import Incoming, Prepared, prepare_batch, store_prepared_in
 from engine.jobs.executor import backoff_seconds
 from engine.jobs.queue import IMAP_APPEND, SMTP_SEND
-from engine.sending.config import sending_settings
-from engine.sending.outbox import outgoing_of
-from engine.smtp.client import SmtpError, send
 from storage import Db, Store
 from storage import folder_state as folder_sql
 from storage import jobs as jobs_sql
@@ -48,6 +44,11 @@ async def send_due(store: Store, account_id: int) -> int:
 
 
 async def _deliver(store: Store, job: Job) -> bool:
+    from engine.compose import recipients
+    from engine.sending.config import sending_settings
+    from engine.sending.outbox import outgoing_of
+    from engine.smtp.client import SmtpError, send
+
     outgoing_id = job.payload.get("outgoing")
     draft = None
     if isinstance(outgoing_id, int):

@@ -7,27 +7,22 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.access import actable_accounts, require_act, visible_accounts
-from engine.compose import (
-    Prefill,
-    make_message_id,
-    parse_address_list,
-    prefill_forward,
-    prefill_new,
-    prefill_reply,
-)
 from engine.errors import InvalidInputError, NotFoundError
-from engine.models import Agent, Draft
 from engine.names import domain_of
 from engine.sending import drafts_mirror
-from engine.sending.original import load_original
 from engine.sending.signatures import signature_text
 from storage import Store
 from storage import agents as agents_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings
+
+if TYPE_CHECKING:
+    from engine.compose import Prefill
+    from engine.models import Agent, Draft
 
 KINDS = ("new", "reply", "reply_all", "forward")
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
@@ -42,6 +37,9 @@ async def start(
     """A new draft, prefilled: a reply goes out from the account the message came in on,
     with Re:, the references and the quoted original; new mail from `account`, else the
     agent's main account, else its only account."""
+    from engine.compose import prefill_forward, prefill_new, prefill_reply
+    from engine.sending.original import load_original
+
     if kind not in KINDS:
         raise InvalidInputError(f"{kind!r} is not one of {', '.join(KINDS)}")
     visible = await visible_accounts(store, agent.id)
@@ -72,6 +70,8 @@ async def _create(
     store: Store, agent: Agent, sender: AccountSettings, kind: str, prefill: Prefill,
     source_id: int | None, thread_id: int | None,
 ) -> Draft:
+    from engine.compose import make_message_id
+
     async with store.transaction() as db:
         draft_id = await outgoing_sql.insert(
             db, account_id=sender.id, agent_id=agent.id, kind=kind, source_id=source_id,
@@ -154,6 +154,8 @@ async def save(
 ) -> Draft:
     """Save what the agent wrote (addresses as typed: commas or semicolons between);
     `html_body`, an HTML alternative (from an HTML saved reply), or None for plain mail."""
+    from engine.compose import parse_address_list
+
     draft = await _editable(store, agent, draft_id)
     account_id = draft.account_id
     if account and account != draft.account:

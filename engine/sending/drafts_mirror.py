@@ -14,18 +14,21 @@ from the account, with the owner's grant, stays that agent's alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.access import visible_accounts
 from engine.accounts import on_imap_server
 from engine.errors import AccessDeniedError, NotFoundError
 from engine.jobs.queue import DRAFT_MIRROR
-from engine.models import Agent, Draft
 from storage import Db, Store, audit
 from storage import folder_state as folder_sql
 from storage import jobs as jobs_sql
 from storage import outgoing as outgoing_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings, FolderState
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Draft
 
 # Open drafts queued again when the setting changes; more than anyone keeps.
 _MAX_DRAFTS = 10_000

@@ -4,13 +4,17 @@ Passwords never leave the store: a config says only whether one is stored."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.access import manageable_account, require_admin, visible_accounts
-from engine.models import Agent
 from storage import Store
 from storage import agents as agents_sql
 from storage import settings as settings_sql
 from storage import smtp as smtp_sql
 from storage.records import SmtpConfig
+
+if TYPE_CHECKING:
+    from engine.models import Agent
 
 
 async def account_smtp(store: Store, agent: Agent, name: str) -> SmtpConfig:

@@ -7,12 +7,11 @@ itself)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from engine.access import require_act
-from engine.compose import Outgoing, OutgoingAttachment, build_message, invalid_addresses
 from engine.errors import InvalidInputError
 from engine.jobs.queue import SMTP_SEND
-from engine.models import Agent, Draft
 from engine.sending import drafts_mirror
 from engine.sending.drafts import get
 from engine.sync.requests import mark_request
@@ -21,10 +20,16 @@ from storage import jobs as jobs_sql
 from storage import outgoing as outgoing_sql
 from storage import smtp as smtp_sql
 
+if TYPE_CHECKING:
+    from engine.compose import Outgoing
+    from engine.models import Agent, Draft
+
 
 def outgoing_of(draft: Draft, reply_to: str = "",
                 attachments: Sequence[tuple[str, str, bytes]] = ()) -> Outgoing:
     """What is built into the bytes sent for a draft."""
+    from engine.compose import Outgoing, OutgoingAttachment
+
     return Outgoing(
         message_id=draft.message_id, from_addr=draft.from_addr, from_name=draft.from_name,
         reply_to=reply_to, to=draft.to, cc=draft.cc, bcc=draft.bcc, subject=draft.subject,
@@ -35,6 +40,8 @@ def outgoing_of(draft: Draft, reply_to: str = "",
 
 
 def _check(draft: Draft) -> None:
+    from engine.compose import invalid_addresses
+
     everyone = (*draft.to, *draft.cc, *draft.bcc)
     if not everyone:
         raise InvalidInputError(f"draft {draft.id} has no recipient: fill in To")
@@ -77,6 +84,8 @@ async def message_bytes(db: Db, draft: Draft) -> bytes:
     """The bytes a draft is sent as, built from what the store holds now (its account's
     Reply-To, its attachments). Raises InvalidInputError for an address mail cannot be
     sent to."""
+    from engine.compose import build_message
+
     config = await smtp_sql.of_account(db, draft.account_id)
     attachments = await outgoing_sql.attachment_data(db, draft.id)
     return build_message(outgoing_of(draft, config.reply_to if config else "", attachments))

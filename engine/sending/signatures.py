@@ -3,9 +3,13 @@ message (engine.templates holds the signatures themselves)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine import templates
-from engine.models import Agent
 from storage import Store
+
+if TYPE_CHECKING:
+    from engine.models import Agent
 
 
 async def signature_text(store: Store, agent: Agent, account_id: int, *,

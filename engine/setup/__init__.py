@@ -6,40 +6,12 @@
   asking presets, MX, Mozilla autoconfig, DNS SRV and last guessing host names.
 - engine.setup.models: the values it takes and gives (Discovery, ServerGuess,
   AuthHints, DiscoveryNetwork, PortProbe), re-exported by engine.models.
+- engine.setup.plan: the setup wizard's decisions; engine.setup.choices: the choices
+  and defaults the command line's flags name.
 - engine.setup.autoconfig, engine.setup.srv, engine.setup.resolver,
   engine.setup.http_fetch: the pieces, each usable on its own.
 
-The console and the CLI reach discovery through Service.discover_account. This package
-imports only the light modules: engine.setup.discover (and dnspython with it) loads when
-discovery runs.
+The console and the CLI reach discovery through Service.discover_account. The package
+itself imports nothing, so a command that only names a flag's choices does not load the
+setup; engine.setup.discover (and dnspython with it) loads when discovery runs.
 """
-
-from engine.setup.models import (
-    AuthHints,
-    Discovery,
-    DiscoveryNetwork,
-    PortProbe,
-    ServerGuess,
-)
-from engine.setup.presets import (
-    PROVIDER_PRESETS,
-    Endpoint,
-    ProviderPreset,
-    preset_by_id,
-    preset_for_domain,
-    preset_for_mx,
-)
-
-__all__ = [
-    "PROVIDER_PRESETS",
-    "AuthHints",
-    "Discovery",
-    "DiscoveryNetwork",
-    "Endpoint",
-    "PortProbe",
-    "ProviderPreset",
-    "ServerGuess",
-    "preset_by_id",
-    "preset_for_domain",
-    "preset_for_mx",
-]

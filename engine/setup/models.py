@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.setup.choices import DEFAULT_TIMEOUT
 from engine.setup.presets import ProviderPreset
-
-DEFAULT_TIMEOUT = 3.0  # seconds, for each network step
 
 # Where discovery found its answer (Discovery.source).
 SOURCE_PRESET = "preset"

@@ -22,15 +22,12 @@ from engine.imap.connection import ImapSettings
 from engine.models import SmtpChange
 from engine.pop3.client import Pop3AuthError, Pop3Settings
 from engine.setup.address import is_host_name, is_ip_address, split_address
+from engine.setup.choices import SMTP_CHOICES, SMTP_DISCOVERED, SMTP_NONE, SMTP_SYSTEM
 from engine.setup.models import AuthHints, Discovery, ServerGuess
 from engine.setup.presets import APP_PASSWORD, OAUTH2, PASSWORD
 
 COMMAND = "command"  # the password comes from a command, run at each login; never stored
 AUTH_METHODS = (PASSWORD, APP_PASSWORD, OAUTH2, COMMAND)
-SMTP_DISCOVERED = "discovered"
-SMTP_SYSTEM = "system"
-SMTP_NONE = "none"
-SMTP_CHOICES = (SMTP_DISCOVERED, SMTP_SYSTEM, SMTP_NONE)
 IMPORT_HELP = "all, unread, new-only or since:YYYY-MM-DD"
 MAX_SIGNATURE_CHARS = 10_000
 

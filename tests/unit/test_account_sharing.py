@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.access import actable_accounts, visible_accounts
-from engine.account_admin import managed_accounts
+from engine.access import actable_accounts, managed_accounts, visible_accounts
 from engine.accounts import AccountSpec, imap_settings
 from engine.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from engine.models import Agent, ImapDefaultsChange

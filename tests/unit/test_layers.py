@@ -85,3 +85,24 @@ def test_a_headless_command_loads_no_console_templates_or_dns() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_sync_starts_without_what_only_other_commands_use() -> None:
+    """`frontdesk sync` is timed from process start: its start loads the sync engine and
+    the Service, not the console's values (engine.models), account setup, OAuth2,
+    message building, SMTP, search or the rules TOML; those load in the commands and
+    methods that use them."""
+    code = ("import sys\nfrom tui.cli import build_parser\n"
+            "from engine.paths import resolve_db\nfrom engine.service import LocalService\n"
+            "import engine.sync.cpu\n"
+            "build_parser().parse_args(['--db', 'x.db', 'sync', '--once'])\n"
+            "resolve_db('x.db')\n"
+            "print(' '.join(m for m in sys.argv[1:] if m in sys.modules))\n")
+    later = ("engine.models", "engine.setup.models", "engine.setup.presets",
+             "engine.setup.plan", "engine.oauth.config", "engine.oauth.sign_in",
+             "engine.compose", "engine.smtp", "engine.pop3.client", "engine.search.query",
+             "engine.status", "engine.account_edit", "engine.ssh_keys",
+             "tui.commands.rules_toml", "tui.commands.account_wizard_steps", "platformdirs")
+    out = subprocess.run([sys.executable, "-c", code, *later], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -14,6 +14,7 @@ from engine.imap.connection import ImapConnection
 from engine.jobs import executor, moves
 from engine.jobs.outcome import JobRejected
 from engine.jobs.queue import EXPUNGE, MOVE, ExpungeSpec, MoveSpec
+from engine.models import MessageRemoved
 from engine.sync import imap_ops as ops
 from engine.sync.requests import REQUEST_KEY
 from storage import Db, Store, folders, messages, meta
@@ -70,7 +71,7 @@ async def audit_rows(data: ListingStore) -> list[Any]:
 async def test_delete_of_mail_on_no_server_just_moves_the_row(data: ListingStore) -> None:
     bob = data.team.agents["bob"]
     done = await message_actions.delete(store_of(data), bob, data.ids["invoice"])
-    assert done == message_actions.MessageRemoved(data.ids["invoice"], "Trash", None)
+    assert done == MessageRemoved(data.ids["invoice"], "Trash", None)
     moved = await row(data, "invoice")
     assert moved["folder_id"] == data.folders[("support", "Trash")]
     assert moved["uid"] is None and moved["uidvalidity"] is None

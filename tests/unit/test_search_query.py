@@ -4,9 +4,8 @@ from datetime import date
 import pytest
 
 from engine.errors import InvalidInputError
-from engine.search import SearchQuery, all_of, any_of, fts_string, parse_query
-from engine.search.fts import in_column, searchable
-from engine.search.query import tokenize
+from engine.search.fts import all_of, any_of, fts_string, in_column, searchable
+from engine.search.query import SearchQuery, parse_query, tokenize
 
 
 def test_empty_query_filters_nothing() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import AccountAccess, Agent
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import AccountAccess, Agent
+    from engine.service import Service
 
 ACCOUNT_ACTIONS = ("grant", "revoke", "share", "access")
 

@@ -4,14 +4,16 @@ with the same checks as `account add`. Only the options given change."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.account_edit import AccountChange
 from engine.accounts import parse_import
 from engine.errors import InvalidInputError
-from engine.models import Agent
 from engine.server_settings import SECURITY_MODES
-from engine.service import Service
 from tui.commands.output import print_json
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 ACCOUNT_ACTIONS = ("set",)
 
@@ -50,6 +52,8 @@ def register_account_actions(sub: argparse._SubParsersAction,
 
 
 async def run_account(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    from engine.account_edit import AccountChange
+
     mode, since = parse_import(args.import_mode) if args.import_mode else (None, None)
     change = AccountChange(
         display_name=args.display_name, email=args.email, imap_host=args.imap_host,

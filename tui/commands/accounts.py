@@ -6,17 +6,19 @@ tui.commands.discover, `discover`)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from engine.accounts import AccountSpec, parse_import
 from engine.errors import FrontdeskError, InvalidInputError
 from engine.imap.connection import default_port
-from engine.models import Agent
-from engine.pop3.check import Pop3Report
-from engine.pop3.client import default_pop3_port
-from engine.service import Service
 from tui.commands import access, account_set, account_wizard, discover, drafts_mirror, oauth, smtp
 from tui.commands.output import print_json, print_table, to_plain
 from tui.commands.secrets_input import read_password
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.pop3.check import Pop3Report
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -140,6 +142,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     if action == "list":
         return await _list(args, service, agent)
     if action == "test":
+        from engine.pop3.check import Pop3Report
+
         report = await service.test_account(agent, args.name)
         if args.json:
             print_json(report)
@@ -232,6 +236,8 @@ async def _signed_in(service: Service, agent: Agent, name: str) -> int:
 def _server(host: str | None, port: int | None, security: str | None,
             inherited: tuple[str, ...], protocol: str = "imap") -> str:
     """host:port as an account uses them, marked when they come from the defaults."""
+    from engine.pop3.client import default_pop3_port
+
     if not host:
         return "-"
     default = default_pop3_port if protocol == "pop3" else default_port

@@ -8,11 +8,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, AgentSpec
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 # Far more than any public key; a larger file is not one.
 MAX_KEY_FILE = 65_536
@@ -144,6 +147,8 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
 
 
 async def _add(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    from engine.models import AgentSpec
+
     spec = AgentSpec(name=args.name, os_user=args.os_user, no_os_user=args.no_os_user,
                      display_name=args.display_name, email=args.email, role=args.role)
     added = await service.add_agent(agent, spec)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.models import Agent, AuditEntry
-from engine.service import Service
 from tui.commands.output import positive_int, print_json, print_table, to_plain
+
+if TYPE_CHECKING:
+    from engine.models import Agent, AuditEntry
+    from engine.service import Service
 
 DEFAULT_LIMIT = 100
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, BlockEntry
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent, BlockEntry
+    from engine.service import Service
 
 EVERY_ACCOUNT = "every account"
 

@@ -11,10 +11,13 @@ the themes, which load Textual, and no other command should pay for that.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import Agent
-from engine.service import Service
 from tui.commands.output import config_option
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -6,10 +6,9 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent
-from engine.service import Service
 from tui.config import load_config, read_text, resolve_config_path, write_atomic
 from tui.config_file.apply import Applier
 from tui.config_file.current import Current, read_current
@@ -18,6 +17,10 @@ from tui.config_file.locator import Locator
 from tui.config_file.problems import render
 from tui.config_file.schema import Declared, read_config
 from tui.config_file.store_checks import check_store
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, Customer, Timeline
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Customer, Timeline
+    from engine.service import Service
 
 
 class _CheckedParser(argparse.ArgumentParser):

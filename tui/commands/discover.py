@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from typing import TYPE_CHECKING
 
-from engine.models import Agent, Discovery, DiscoveryNetwork
-from engine.service import Service
-from engine.setup.address import parse_nameserver
 from tui.commands.output import print_json, table_lines, to_plain
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Discovery, DiscoveryNetwork
+    from engine.service import Service
 
 ACCOUNT_ACTIONS = ("discover",)
 
@@ -52,6 +54,9 @@ def register_account_actions(sub: argparse._SubParsersAction,
 
 def network_of(args: argparse.Namespace) -> DiscoveryNetwork:
     """The DiscoveryNetwork the options ask for."""
+    from engine.models import DiscoveryNetwork
+    from engine.setup.address import parse_nameserver
+
     return DiscoveryNetwork(
         nameserver=parse_nameserver(args.dns_server) if args.dns_server else None,
         timeout=args.timeout, autoconfig_url=args.autoconfig_url, ca_file=args.ca_file,

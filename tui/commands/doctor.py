@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.doctor.report import FAIL, OK, SKIPPED, WARN, DoctorReport, check
-from engine.models import DoctorCheck
 from tui.commands.output import config_option, print_json, table_lines, to_plain
+
+if TYPE_CHECKING:
+    from engine.models import DoctorCheck
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1

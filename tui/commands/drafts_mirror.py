@@ -4,11 +4,14 @@ folder on the server, for your other mail clients."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import Agent
-from engine.sending.drafts_mirror import DraftsMirror
-from engine.service import Service
 from tui.commands.output import print_json
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.sending.drafts_mirror import DraftsMirror
+    from engine.service import Service
 
 ACCOUNT_ACTIONS = ("drafts",)
 

@@ -4,10 +4,13 @@ set them; anyone may look)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import Agent, ImapDefaultsChange
-from engine.service import Service
 from tui.commands.output import print_json
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -33,6 +36,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    from engine.models import ImapDefaultsChange
+
     change = ImapDefaultsChange(
         host=args.host, port=args.port, security=args.security, ca_file=args.ca_file,
         check_every_minutes=args.check_every, clear=args.clear)

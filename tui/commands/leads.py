@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import Agent
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -4,12 +4,14 @@ people."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.listing import Listing
-from engine.models import Agent, MessageRemoved
-from engine.search import OPERATOR_HELP
-from engine.service import Service
+from engine.search.operators import OPERATOR_HELP
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent, MessageRemoved
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -52,6 +54,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 async def run_list(args: argparse.Namespace, service: Service, agent: Agent) -> int:
+    from engine.listing import Listing
+
     scope = args.folder or ("all" if args.search.strip() else "unified:inbox")
     listing = Listing(scope=scope, query=args.search, unread_only=args.unread,
                       threads=args.threads)

@@ -8,12 +8,15 @@ import asyncio
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import AccountSettings, Agent, OAuthProviderChange, SignInPrompt
-from engine.service import Service
 from tui.commands.output import print_json, print_table
 from tui.commands.secrets_input import read_password
+
+if TYPE_CHECKING:
+    from engine.models import AccountSettings, Agent, SignInPrompt
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -50,6 +53,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     if args.oauth_command == "set":
+        from engine.models import OAuthProviderChange
+
         secret = None
         if args.client_secret_stdin:
             secret = read_password("Client secret: ")

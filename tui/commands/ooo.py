@@ -7,12 +7,15 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, OutOfOffice, OutOfOfficeSpec
-from engine.service import Service
 from tui.commands.output import print_json, print_table
 from tui.commands.rules import read_text
+
+if TYPE_CHECKING:
+    from engine.models import Agent, OutOfOffice
+    from engine.service import Service
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -52,6 +55,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     action = args.ooo_command
     if action == "set":
+        from engine.models import OutOfOfficeSpec
+
         body = read_text(args.body_file) if args.body_file is not None else args.body or ""
         saved = await service.set_out_of_office(agent, OutOfOfficeSpec(
             starts=args.starts, ends=args.ends, body=body, subject=args.subject,

@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, Draft
-from engine.service import Service
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Draft
+    from engine.service import Service
 
 MAX_BODY_FILE = 2 * 1024 * 1024
 

@@ -16,16 +16,16 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import FrontdeskError, InvalidInputError, NotFoundError
-from engine.models import Agent, Rule, RuleCondition, RuleOutcome, RuleTest
 from engine.rules.conditions import FIELDS, OPERATORS, describe
-from engine.service import Service
-from engine.templates import MAX_SOURCE_CHARS
-from tui.commands import rules_toml
 from tui.commands.output import positive_int, print_json, print_table
 from tui.commands.text_file import read_utf8
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Rule, RuleOutcome, RuleTest
+    from engine.service import Service
 
 CONDITION_HELP = (f"FIELD is one of {', '.join(FIELDS)}; OP one of {', '.join(OPERATORS)}. "
                   "Every condition must hold; case is ignored.")
@@ -142,6 +142,8 @@ class _Condition(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
+        from engine.models import RuleCondition
+
         found = list(getattr(namespace, self.dest) or [])
         first, op, value = values
         if option_string == "--if-header":
@@ -216,9 +218,13 @@ async def run(args: argparse.Namespace, service: Service, agent: Agent) -> int:
     if action == "mode":
         return await _mode(args, service, agent)
     if action == "export":
+        from tui.commands import rules_toml
+
         sys.stdout.write(await rules_toml.export(service, agent, args.account))
         return 0
     if action == "import":
+        from tui.commands import rules_toml
+
         return await rules_toml.import_file(service, agent, args.file, check=args.check)
     raise InvalidInputError(f"unknown rules action {action!r}")
 
@@ -342,6 +348,8 @@ async def _mode(args: argparse.Namespace, service: Service, agent: Agent) -> int
 # -- building a rule from options --------------------------------------------------------------
 
 def blank_rule(account: str, name: str, kind: str) -> Rule:
+    from engine.models import Rule
+
     return Rule(id=0, account_id=0, account=account, name=name, kind=kind, active=False,
                 position=0, conditions=())
 
@@ -387,6 +395,8 @@ def editable(rule: Rule) -> Rule:
 def read_text(path: str) -> str:
     """A response's text from a UTF-8 file, or standard input for '-'; a little more than
     a template may hold is read, so an oversized one is refused with the limit."""
+    from engine.templates import MAX_SOURCE_CHARS
+
     if path == "-":
         return sys.stdin.read(MAX_SOURCE_CHARS + 1)
     return read_utf8(Path(path).expanduser(), MAX_SOURCE_CHARS)

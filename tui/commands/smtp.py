@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.models import Agent, SmtpChange, SmtpConfig
-from engine.service import Service
 from tui.commands.output import print_json
 from tui.commands.secrets_input import read_password
+
+if TYPE_CHECKING:
+    from engine.models import Agent, SmtpChange, SmtpConfig
+    from engine.service import Service
 
 ACCOUNT_ACTIONS = ("smtp", "test-send", "main")
 
@@ -70,6 +73,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def _change(args: argparse.Namespace, *, system: bool) -> SmtpChange:
+    from engine.models import SmtpChange
+
     password = read_password("SMTP password: ") if args.password_stdin else None
     return SmtpChange(
         host=args.host, port=args.port, security=args.security, username=args.username,

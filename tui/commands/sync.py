@@ -9,12 +9,15 @@ import json
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from engine.models import Agent
-from engine.service import Service
-from engine.status import AccountHealth
-from engine.sync.progress import SyncEvent
 from tui.commands.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from engine.models import Agent
+    from engine.service import Service
+    from engine.status import AccountHealth
+    from engine.sync.progress import SyncEvent
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

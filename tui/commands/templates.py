@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError
-from engine.models import Agent, Signature
-from engine.service import Service
-from engine.templates import MAX_SOURCE_CHARS
 from tui.commands.output import print_json, print_table
 from tui.commands.text_file import read_utf8
+
+if TYPE_CHECKING:
+    from engine.models import Agent, Signature
+    from engine.service import Service
 
 TEMPLATE_HELP = (
     "A template is Jinja2 text. It can use agent.name, agent.display_name, agent.email; "
@@ -175,6 +177,8 @@ async def run_signature(args: argparse.Namespace, service: Service, agent: Agent
 def _read_source(args: argparse.Namespace) -> str:
     """The text of --file or --stdin; a little more than a template may hold is read, so
     an oversized one is refused with the limit rather than read whole."""
+    from engine.templates import MAX_SOURCE_CHARS
+
     if args.stdin:
         return sys.stdin.read(MAX_SOURCE_CHARS + 1)
     return read_utf8(Path(args.file).expanduser(), MAX_SOURCE_CHARS)

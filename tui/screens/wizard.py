@@ -37,7 +37,7 @@ from engine.setup import plan
 from engine.setup.plan import SetupAnswers
 from engine.setup.presets import OAUTH2
 from engine.sync.progress import SyncEvent
-from tui.commands.account_wizard import system_smtp_set
+from tui.commands.account_wizard_steps import system_smtp_set
 from tui.screens.dialogs import Choice
 from tui.screens.sign_in import SignInScreen
 from tui.screens.wizard_steps import (

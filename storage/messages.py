@@ -5,7 +5,6 @@ Every read takes the set of account ids the acting agent may see and filters by 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -106,17 +105,28 @@ async def insert_many(
 # The search index takes its rows in one statement per batch, and last in the
 # transaction: FTS5 writes what it holds in memory to disk at the end of every write
 # statement of a transaction that has touched it, so a statement per row (executemany)
-# wrote a tiny index segment per message and merged them over and over.
-_INDEX_ROWS = """
-INSERT INTO message_text (id, subject, sender, recipients, body)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)
+# wrote a tiny index segment per message and merged them over and over. The rows wait
+# in a table of the connection's own (TEMP: never in the file, rolled back with the
+# transaction), where executemany puts them with no encoding; one statement then moves
+# them all.
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS index_stage (
+    id INTEGER PRIMARY KEY, subject TEXT, sender TEXT, recipients TEXT, body TEXT)
 """
+
+
+async def _stage(db: Db, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+    await db.execute(_STAGE)
+    await db.executemany("INSERT INTO temp.index_stage VALUES (?, ?, ?, ?, ?)", rows)
 
 
 async def _index(db: Db, rows: list[tuple[int, str, str, str, str]]) -> None:
     """Add rows (id, subject, sender, recipients, body) to the search index."""
     if rows:
-        await db.execute(_INDEX_ROWS, (json.dumps(rows, ensure_ascii=False),))
+        await _stage(db, rows)
+        await db.execute("INSERT INTO message_text (id, subject, sender, recipients, body) "
+                         "SELECT id, subject, sender, recipients, body FROM temp.index_stage")
+        await db.execute("DELETE FROM temp.index_stage")
 
 
 async def _insert_attachments(
@@ -154,17 +164,18 @@ async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
     ids = ids_param(u.message_id for u in updates)
     await db.execute("DELETE FROM message_text WHERE id IN (SELECT value FROM json_each(?))",
                      (ids,))
+    await _stage(db, ((u.message_id, "", "", "", u.index_body) for u in updates))
     await db.execute(
         """
         INSERT INTO message_text (id, subject, sender, recipients, body)
         SELECT m.id, m.subject, trim(m.from_name || ' ' || m.from_addr),
                m.to_addrs || CASE WHEN m.cc_addrs <> '' AND m.to_addrs <> '' THEN ', '
                                   ELSE '' END || m.cc_addrs,
-               b.value ->> 1
-          FROM json_each(?) AS b JOIN messages AS m ON m.id = b.value ->> 0
-        """,
-        (json.dumps([(u.message_id, u.index_body) for u in updates], ensure_ascii=False),),
+               b.body
+          FROM temp.index_stage AS b JOIN messages AS m ON m.id = b.id
+        """
     )
+    await db.execute("DELETE FROM temp.index_stage")
 
 
 async def without_body(

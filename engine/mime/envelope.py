@@ -151,6 +151,14 @@ def _body_text(block: HeaderBlock, body: bytes) -> tuple[str, tuple[Attachment, 
 
 
 def _snippet(text: str) -> str:
+    """The first SNIPPET_CHARS of the text with its whitespace runs made single spaces,
+    looking no further than SNIPPET_CHARS * 8 characters in."""
+    # Most texts fill a snippet from their first lines: those are tried first. The last
+    # word there may be cut short, so only the words before it count.
+    words = text[: SNIPPET_CHARS * 2].split()[:-1]
+    head = " ".join(words)
+    if len(head) >= SNIPPET_CHARS and len(text) > SNIPPET_CHARS * 2:
+        return head[:SNIPPET_CHARS]
     return " ".join(text[: SNIPPET_CHARS * 8].split())[:SNIPPET_CHARS]
 
 

@@ -27,7 +27,7 @@ def _unquote(value: str) -> str:
     value = value.strip()
     if value.startswith('"'):
         value = value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:]
-        return _QUOTED_PAIR.sub(r"\1", value)
+        return _QUOTED_PAIR.sub(r"\1", value) if "\\" in value else value
     return value
 
 
@@ -54,6 +54,8 @@ def header_params(value: str) -> tuple[str, dict[str, str]]:
     decoded and nothing is sanitised. Never raises.
     """
     main, _, rest = value[:MAX_DECODE_HEADER_CHARS].partition(";")
+    if not rest:
+        return main.strip().lower(), {}
     plain: dict[str, str] = {}
     extended: dict[str, dict[int, tuple[str, bool]]] = {}
     pos = 0

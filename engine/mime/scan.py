@@ -12,7 +12,7 @@ classified by :func:`engine.mime.partrules.classify`, so the result agrees with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from engine.mime.headers import HeaderBlock, split_part
 from engine.mime.limits import (
@@ -30,8 +30,7 @@ __all__ = ["Span", "scan_parts"]
 _MAX_DELIMITER_TAIL = 256  # "--" plus trailing whitespace; anything longer is not a delimiter
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """One part, with its body at ``data[start:end]`` (still transfer-encoded)."""
 
     kind: PartKind

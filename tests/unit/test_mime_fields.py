@@ -93,3 +93,15 @@ def test_content_fields_are_the_lines_an_anchored_expression_finds() -> None:
     for _ in range(3000):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
         assert content_fields(data) == b"\n".join(m.group() for m in anchored.finditer(data))
+
+
+def test_snippets_read_from_the_first_lines_equal_those_read_further() -> None:
+    from engine.mime.envelope import _snippet
+    from engine.mime.limits import SNIPPET_CHARS
+
+    atoms = ["word", "a", "  ", "\n", "\t", "x" * 60, "é", "\u3000", "\r\n", " "]
+    rng = random.Random(1)
+    for _ in range(20_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 300)))
+        full = " ".join(text[: SNIPPET_CHARS * 8].split())[:SNIPPET_CHARS]
+        assert _snippet(text) == full, repr(text)

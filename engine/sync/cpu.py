@@ -8,12 +8,15 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from engine.sync.shared_bytes import SharedSlots
+
 T = TypeVar("T")
+K = TypeVar("K")
 
 # Below this many messages a process pool costs more to start than it saves.
 POOL_THRESHOLD = 1500
@@ -35,6 +38,8 @@ def _leave_with_parent(parent: int) -> None:
 
 
 _preforked: ProcessPoolExecutor | None = None
+# Made by prefork before the fork, so its workers share it; see shared_bytes.
+_shared: SharedSlots | None = None
 
 
 def prefork(processes: int | None = None) -> bool:
@@ -42,13 +47,14 @@ def prefork(processes: int | None = None) -> bool:
     one yet (forking a threaded process can copy a lock mid-use). Forked workers start in
     milliseconds with every module already imported, where spawned ones start a new
     interpreter each. The next CpuPool takes them. Returns whether workers were started."""
-    global _preforked
+    global _preforked, _shared
     count = processes or min(2, os.cpu_count() or 1)
     if (_preforked is not None or count < 2 or threading.active_count() > 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         return False
     from engine import ingest  # noqa: F401 - imported once, here, for every worker
 
+    _shared = SharedSlots()
     executor = ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"),
         initializer=_leave_with_parent, initargs=(os.getpid(),),
@@ -59,10 +65,18 @@ def prefork(processes: int | None = None) -> bool:
     return True
 
 
-def _take_preforked() -> ProcessPoolExecutor | None:
+def _take_preforked() -> tuple[ProcessPoolExecutor | None, SharedSlots | None]:
     global _preforked
     executor, _preforked = _preforked, None
-    return executor
+    return executor, _shared if executor is not None else None
+
+
+def _with_shared(fn: Callable[[list[tuple[K, bytes]]], T], keys: Sequence[K],
+                 spans: Sequence[tuple[int, int]]) -> T:
+    """fn over (key, bytes) pairs whose bytes wait in the mapping the workers share."""
+    assert _shared is not None
+    return fn([(key, _shared.read(start, length))
+               for key, (start, length) in zip(keys, spans, strict=True)])
 
 
 class CpuPool:
@@ -70,7 +84,7 @@ class CpuPool:
 
     def __init__(self, processes: int | None = None) -> None:
         self.processes = processes or min(2, os.cpu_count() or 1)
-        self._executor: ProcessPoolExecutor | None = _take_preforked()
+        self._executor, self._shared = _take_preforked()
 
     def expect(self, messages: int) -> None:
         """Announce work to come; start the process pool when it is worth it."""
@@ -98,6 +112,19 @@ class CpuPool:
                 if broken is not None:  # several tasks may see the same broken pool
                     broken.shutdown(wait=False, cancel_futures=True)
         return await asyncio.to_thread(fn, *args)
+
+    async def run_pairs(self, fn: Callable[[list[tuple[K, bytes]]], T],
+                        pairs: Sequence[tuple[K, bytes]]) -> T:
+        """fn(pairs), as run does; the bytes reach forked workers through the memory
+        they share with this process when a slot is free, else through the pipe."""
+        shared = self._shared if self._executor is not None else None
+        placed = shared.place([data for _, data in pairs]) if shared is not None else None
+        if shared is None or placed is None:
+            return await self.run(fn, list(pairs))
+        try:
+            return await self.run(_with_shared, fn, [key for key, _ in pairs], placed.spans)
+        finally:
+            shared.release(placed.slot)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -144,3 +144,70 @@ print(started, pid != os.getpid(), late)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=60, check=True).stdout.split()
     assert out == ["True", "True", "False"]
+
+
+def test_shared_slots_place_read_and_refuse_what_does_not_fit() -> None:
+    from engine.sync.shared_bytes import SharedSlots
+
+    slots = SharedSlots(slots=2, slot_bytes=10)
+    first = slots.place([b"abc", b"", b"defg"])
+    assert first is not None
+    assert [slots.read(start, length) for start, length in first.spans] == [b"abc", b"", b"defg"]
+    assert slots.place([b"x" * 11]) is None  # larger than a slot
+    second = slots.place([b"0123456789"])
+    assert second is not None and second.slot != first.slot
+    assert slots.place([b"y"]) is None  # every slot taken
+    slots.release(first.slot)
+    third = slots.place([b"zz"])
+    assert third is not None and third.slot == first.slot
+    assert slots.read(*third.spans[0]) == b"zz"
+    assert slots.read(*second.spans[0]) == b"0123456789"  # the other slot kept its bytes
+
+
+def test_forked_workers_read_batches_from_shared_memory_and_the_pipe_takes_the_rest() -> None:
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, os
+from engine.sync import cpu
+from engine.sync.shared_bytes import SLOTS
+
+def sizes(pairs):
+    return [(key, len(data), data[:1], os.getpid()) for key, data in pairs]
+
+assert cpu.prefork(2)
+pool = cpu.CpuPool(2)
+placed = []
+place = pool._shared.place
+pool._shared.place = lambda chunks: placed.append(place(chunks)) or placed[-1]
+
+async def main():
+    batches = [[(n, bytes([65 + n]) * (1000 * n + 1)) for n in range(b, b + 3)]
+               for b in range(0, 3 * (SLOTS + 2), 3)]
+    results = await asyncio.gather(*(pool.run_pairs(sizes, batch) for batch in batches))
+    for batch, result in zip(batches, results):
+        assert [(k, n, c) for k, n, c, _ in result] == [
+            (k, len(d), d[:1]) for k, d in batch], result
+        assert all(pid != os.getpid() for *_, pid in result)
+    return sum(p is not None for p in placed), sum(p is None for p in placed)
+
+PARENT = os.getpid()
+
+def die_in_worker(pairs):
+    if os.getpid() != PARENT:
+        os._exit(1)
+    return sizes(pairs)
+
+print(*asyncio.run(main()))
+# A worker dies: the batch is read from the same memory in a thread of this process.
+after = asyncio.run(pool.run_pairs(die_in_worker, [(7, b"seven")]))
+print(after == [(7, 5, b"s", PARENT)] and placed[-1] is not None)
+print(len(pool._shared._free) == SLOTS)
+pool.close()
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    shared, piped = int(out[0]), int(out[1])
+    assert shared >= 1 and piped >= 1  # more batches at once than slots: some piped
+    assert out[2:] == ["True", "True"]  # a broken pool falls back; every slot released

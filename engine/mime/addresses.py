@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from email.utils import getaddresses
@@ -78,6 +79,16 @@ def _parse_value(value: str) -> list[Address]:
     return found
 
 
+# A mailbox's senders and recipients come back message after message: short values are
+# parsed once per process. What a value parses to depends on the value alone.
+_REMEMBERED_CHARS = 256
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_remembered(value: str) -> tuple[Address, ...]:
+    return tuple(_parse_value(value))
+
+
 def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
     """Parse address header values (e.g. every ``To`` field) into sanitised addresses.
 
@@ -86,7 +97,8 @@ def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
     """
     found: list[Address] = []
     for value in values:
-        found.extend(_parse_value(value))
+        found.extend(_parse_remembered(value) if len(value) <= _REMEMBERED_CHARS
+                     else _parse_value(value))
         if len(found) >= MAX_ADDRESSES:
             break
     return tuple(found[:MAX_ADDRESSES])

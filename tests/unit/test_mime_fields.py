@@ -105,3 +105,15 @@ def test_snippets_read_from_the_first_lines_equal_those_read_further() -> None:
         text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 300)))
         full = " ".join(text[: SNIPPET_CHARS * 8].split())[:SNIPPET_CHARS]
         assert _snippet(text) == full, repr(text)
+
+
+def test_remembered_addresses_are_those_parsed_afresh() -> None:
+    from engine.mime import addresses
+
+    values = ['"Doe, John" <j@x.example>', "=?utf-8?b?w6k=?= <e@x.example>", "a@b, , c@d",
+              "undisclosed-recipients:;", "Dana <dana@acme.example>", "\x1b[31m <r@x>",
+              "x" * 300 + " <long@x.example>"]
+    for value in values * 2:  # the second round is answered from memory
+        assert addresses.parse_addresses([value]) == tuple(addresses._parse_value(value))
+    found = addresses.parse_addresses(["Dana <dana@acme.example>"])
+    assert isinstance(found, tuple) and isinstance(found[0], tuple)  # shared, so immutable

@@ -43,8 +43,7 @@ class Incoming(NamedTuple):
     headers_only: bool = False
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """One message ready to store: what the server said of it, its columns, and the IDs
     it refers to (for threading)."""
 
@@ -121,7 +120,9 @@ async def prepare_bodies(
     parsed, packed = await asyncio.gather(
         parse(summarise_bodies, bodies),
         asyncio.to_thread(_pack, [raw for _, raw in bodies]))
-    return [u._replace(raw_codec=codec, raw_data=data)
+    return [BodyUpdate(message_id=u.message_id, raw_codec=codec, raw_data=data, size=u.size,
+                       index_body=u.index_body, snippet=u.snippet, parse_error=u.parse_error,
+                       attachments=u.attachments)
             for u, (codec, data) in zip(parsed, packed, strict=True)]
 
 
@@ -233,10 +234,11 @@ async def store_prepared_in(
             db, folder_id=folder_id, uidvalidity=validity, uids=uids
         )
         present.update((validity, uid) for uid in found)
+    screened = bool(denied.addresses or denied.domains)
     fresh = [
         p for p in prepared
         if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-        and not denied.blocks(p.message.from_addr)
+        and not (screened and denied.blocks(p.message.from_addr))
     ]
     keys = [
         ThreadKeys(p.message.message_id, p.message.in_reply_to, p.references,

@@ -51,10 +51,11 @@ def internal_date(text: bytes) -> datetime:
     month = _MONTHS.get(match[2].lower()) if match else None
     if match is None or month is None:
         return parse_to_datetime(text, normalise=False)
-    day, year, hour, minute, second = (int(match[n]) for n in (1, 3, 4, 5, 6))
-    offset = timedelta(hours=int(match[8]), minutes=int(match[9]))
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    return moment + offset if match[7] == b"-" else moment - offset
+    day, _, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second),
+                      tzinfo=UTC)
+    offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
+    return moment + offset if sign == b"-" else moment - offset
 
 
 def parse_fetch(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:

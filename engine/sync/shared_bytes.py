@@ -1,8 +1,8 @@
 """Message bytes handed to the parse workers through memory they share with the engine.
 
 A first sync sends every body to a worker to be parsed. Through the pool's pipe each
-batch is pickled, written, read and unpickled: four copies of a quarter of a gigabyte
-and the system calls between them, a tenth of a first sync's CPU. Workers forked by
+batch is pickled, written, read and unpickled: four copies of every message and the
+system calls between them, about a tenth of a first sync's CPU. Workers forked by
 `prefork` inherit one anonymous shared mapping instead, cut into slots of one batch
 each: the engine copies a batch in, the worker copies each message out. An anonymous
 mapping is freed by the kernel with the last process holding it, so nothing is left

@@ -61,6 +61,8 @@ class Denied:
     domains: frozenset[str] = frozenset()
 
     def blocks(self, address: str) -> bool:
+        if not self.addresses and not self.domains:
+            return False  # most accounts deny nobody: nothing to normalise
         addr = address.strip().lower()
         if not addr:
             return False
@@ -234,11 +236,10 @@ async def store_prepared_in(
             db, folder_id=folder_id, uidvalidity=validity, uids=uids
         )
         present.update((validity, uid) for uid in found)
-    screened = bool(denied.addresses or denied.domains)
     fresh = [
         p for p in prepared
         if (p.item.uid is None or (p.item.uidvalidity, p.item.uid) not in present)
-        and not (screened and denied.blocks(p.message.from_addr))
+        and not denied.blocks(p.message.from_addr)
     ]
     keys = [
         ThreadKeys(p.message.message_id, p.message.in_reply_to, p.references,

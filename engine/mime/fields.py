@@ -7,10 +7,11 @@ bad header never costs the others.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from engine.mime.addresses import Address, parse_addresses
+from engine.mime.dates import utc_moment
 from engine.mime.headers import HeaderBlock, decode_words
 from engine.mime.limits import MAX_DISPLAY_HEADER_CHARS, MAX_ERROR_CHARS, MAX_SUBJECT_CHARS
 from engine.sanitize import sanitize_line
@@ -31,9 +32,6 @@ _PLAIN_DATE = re.compile(
     r"(?:[A-Za-z]{3}, ?)?(\d{1,2}) ([A-Za-z]{3}) ([1-9]\d{3}) (\d\d):(\d\d):(\d\d) "
     r"([+-])([01]\d|2[0-3])([0-5]\d)"
 )
-_MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    start=1)}
 _ADDRESS_FIELDS = ("From", "To", "Cc", "Reply-To")
 
 
@@ -59,12 +57,9 @@ def read_date(block: HeaderBlock) -> datetime | None:
         return None
     try:
         plain = _PLAIN_DATE.fullmatch(value)
-        if plain is not None and (month := _MONTHS.get(plain[2].lower())):
-            day, _, year, hour, minute, second, sign, zone_h, zone_m = plain.groups()
-            moment = datetime(int(year), month, int(day), int(hour), int(minute),
-                              int(second), tzinfo=UTC)
-            offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
-            return moment + offset if sign == "-" else moment - offset
+        moment = utc_moment(plain.groups()) if plain else None
+        if moment is not None:
+            return moment
         parsed = parsedate_to_datetime(value[:_MAX_DATE_CHARS])
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)

@@ -118,13 +118,15 @@ class CpuPool:
         """fn(pairs), as run does; the bytes reach forked workers through the memory
         they share with this process when a slot is free, else through the pipe."""
         shared = self._shared if self._executor is not None else None
-        placed = shared.place([data for _, data in pairs]) if shared is not None else None
-        if shared is None or placed is None:
+        chunks = [data for _, data in pairs]
+        slot = shared.take(sum(map(len, chunks))) if shared is not None else None
+        if shared is None or slot is None:
             return await self.run(fn, list(pairs))
         try:
+            placed = await asyncio.to_thread(shared.write, slot, chunks)
             return await self.run(_with_shared, fn, [key for key, _ in pairs], placed.spans)
         finally:
-            shared.release(placed.slot)
+            shared.release(slot)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -10,10 +10,12 @@ caller uses imapclient's parser instead: never a wrong answer, at worst the slow
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from imapclient.datetime_util import parse_to_datetime
+
+from engine.mime.dates import utc_moment
 
 _HEAD = re.compile(rb"^(\d+) \(")
 _ITEM = re.compile(
@@ -37,10 +39,6 @@ _HEADER_RECORD = re.compile(
 _INTERNALDATE = re.compile(
     rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"
 )
-_MONTHS = {name: number for number, name in enumerate(
-    (b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-     b"dec"), start=1)}
-
 
 def internal_date(text: bytes) -> datetime:
     """An INTERNALDATE ("22-Nov-2026 04:58:33 +0100") as an aware datetime in UTC. The
@@ -48,14 +46,8 @@ def internal_date(text: bytes) -> datetime:
     the CPU of reading a header fetch); anything else goes to that parser. Raises
     ValueError for a date that is no date."""
     match = _INTERNALDATE.fullmatch(text)
-    month = _MONTHS.get(match[2].lower()) if match else None
-    if match is None or month is None:
-        return parse_to_datetime(text, normalise=False)
-    day, _, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
-    moment = datetime(int(year), month, int(day), int(hour), int(minute), int(second),
-                      tzinfo=UTC)
-    offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
-    return moment + offset if sign == b"-" else moment - offset
+    moment = utc_moment(match.groups()) if match else None
+    return moment if moment is not None else parse_to_datetime(text, normalise=False)
 
 
 def parse_fetch(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:

@@ -30,19 +30,22 @@ class Placed(NamedTuple):
 
 
 class SharedSlots:
-    """Slots of one shared mapping. Placing and releasing happen on the engine's event
-    loop only; workers only read."""
+    """Slots of one shared mapping. Slots are taken and released on the engine's event
+    loop only; a taken slot is written by one thread, and read by workers."""
 
     def __init__(self, slots: int = SLOTS, slot_bytes: int = MAX_BATCH_BYTES) -> None:
         self.slot_bytes = slot_bytes
         self._map = mmap.mmap(-1, slots * slot_bytes)
         self._free = list(range(slots))
 
-    def place(self, chunks: Sequence[bytes]) -> Placed | None:
-        """Copy the chunks into a free slot; None when none is free or they do not fit."""
-        if not self._free or sum(map(len, chunks)) > self.slot_bytes:
+    def take(self, size: int) -> int | None:
+        """A free slot for `size` bytes; None when none is free or they do not fit."""
+        if not self._free or size > self.slot_bytes:
             return None
-        slot = self._free.pop()
+        return self._free.pop()
+
+    def write(self, slot: int, chunks: Sequence[bytes]) -> Placed:
+        """Copy the chunks into a taken slot (megabytes: off the event loop)."""
         start = slot * self.slot_bytes
         spans = []
         for chunk in chunks:

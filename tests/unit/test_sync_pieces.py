@@ -147,18 +147,23 @@ print(started, pid != os.getpid(), late)
 
 
 def test_shared_slots_place_read_and_refuse_what_does_not_fit() -> None:
-    from engine.sync.shared_bytes import SharedSlots
+    from engine.sync.shared_bytes import Placed, SharedSlots
 
     slots = SharedSlots(slots=2, slot_bytes=10)
-    first = slots.place([b"abc", b"", b"defg"])
+
+    def place(chunks: list[bytes]) -> Placed | None:
+        slot = slots.take(sum(map(len, chunks)))
+        return None if slot is None else slots.write(slot, chunks)
+
+    first = place([b"abc", b"", b"defg"])
     assert first is not None
     assert [slots.read(start, length) for start, length in first.spans] == [b"abc", b"", b"defg"]
-    assert slots.place([b"x" * 11]) is None  # larger than a slot
-    second = slots.place([b"0123456789"])
+    assert place([b"x" * 11]) is None  # larger than a slot
+    second = place([b"0123456789"])
     assert second is not None and second.slot != first.slot
-    assert slots.place([b"y"]) is None  # every slot taken
+    assert place([b"y"]) is None  # every slot taken
     slots.release(first.slot)
-    third = slots.place([b"zz"])
+    third = place([b"zz"])
     assert third is not None and third.slot == first.slot
     assert slots.read(*third.spans[0]) == b"zz"
     assert slots.read(*second.spans[0]) == b"0123456789"  # the other slot kept its bytes
@@ -179,8 +184,8 @@ def sizes(pairs):
 assert cpu.prefork(2)
 pool = cpu.CpuPool(2)
 placed = []
-place = pool._shared.place
-pool._shared.place = lambda chunks: placed.append(place(chunks)) or placed[-1]
+take = pool._shared.take
+pool._shared.take = lambda size: placed.append(take(size)) or placed[-1]
 
 async def main():
     batches = [[(n, bytes([65 + n]) * (1000 * n + 1)) for n in range(b, b + 3)]

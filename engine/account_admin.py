@@ -17,12 +17,12 @@ from engine.accounts import (
     sealed_password,
     validate,
 )
-from engine.errors import AccessDeniedError, InvalidInputError
+from engine.errors import AccessDeniedError, FrontdeskError, InvalidInputError
 from engine.imap.folders import ConnectionReport, list_folders, test_connection
 from engine.imap.roles import ROLES
 from engine.logins import credential_for, open_imap
 from engine.sync.requests import mark_request
-from storage import Store, agents, audit
+from storage import Store, agents, audit, raw_packs
 from storage import access as access_sql
 from storage import folder_state as folder_sql
 from storage import imap_defaults as defaults_sql
@@ -205,6 +205,14 @@ async def remove_account(store: Store, agent_id: int, name: str) -> None:
                            target_kind="account", target_id=account.id,
                            detail={"name": account.name})
         await mark_request(db)  # a running engine lets the account go now
+    # Its mail's bytes go with it: the pack files only its messages pointed into.
+    try:
+        await raw_packs.sweep(store, engine=False)
+    except OSError as exc:
+        raise FrontdeskError(
+            f"account {account.name!r} is removed, but its mail files in {store.packs} "
+            f"are not: {exc.strerror or exc}; fix that directory's permissions, and the "
+            "next sync removes them") from exc
 
 
 async def list_accounts(store: Store, agent_id: int) -> list[AccountSettings]:

@@ -13,11 +13,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NamedTuple
 
 from engine.conversations import ThreadKeys, plan_threads
 from engine.mime import Attachment, Envelope, parse_envelope, summarise_body
-from storage import Db, Store, deny, messages, threads
+from storage import Db, Store, deny, messages, raw_packs, threads
 from storage import rules as rules_sql
 from storage.raw_codec import compress
 from storage.records import BodyUpdate, NewMessage
@@ -114,18 +115,21 @@ def prepare_batch(items: Sequence[Incoming]) -> list[Prepared]:
 async def prepare_bodies(
     bodies: Sequence[tuple[int, bytes]],
     parse: Callable[..., Awaitable[list[BodyUpdate]]] = asyncio.to_thread,
+    *,
+    packs: Path | None = None,
 ) -> list[BodyUpdate]:
     """Parse and compress bodies of messages stored with headers only, at the same
     time: parsing by `parse` (a worker thread, or the sync's process pool), compression
     in a thread of this process. The compressor lets go of the GIL, and the compressed
-    bytes never cross a process boundary."""
+    bytes never cross a process boundary. With `packs`, a batch of at least
+    raw_packs.PACK_MIN_BYTES is written there, into a pack file of its own, by the same
+    thread; the database then takes only where each message's bytes are."""
     parsed, packed = await asyncio.gather(
         parse(summarise_bodies, bodies),
-        asyncio.to_thread(_pack, [raw for _, raw in bodies]))
-    return [BodyUpdate(message_id=u.message_id, raw_codec=codec, raw_data=data, size=u.size,
-                       index_body=u.index_body, snippet=u.snippet, parse_error=u.parse_error,
-                       attachments=u.attachments)
-            for u, (codec, data) in zip(parsed, packed, strict=True)]
+        asyncio.to_thread(_pack, [raw for _, raw in bodies], packs))
+    return [u._replace(raw_codec=codec, raw_data=data, raw_pack=pack, raw_offset=offset,
+                       raw_length=length)
+            for u, (codec, data, pack, offset, length) in zip(parsed, packed, strict=True)]
 
 
 def summarise_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
@@ -142,8 +146,15 @@ def summarise_bodies(bodies: Sequence[tuple[int, bytes]]) -> list[BodyUpdate]:
     return out
 
 
-def _pack(raws: Sequence[bytes]) -> list[tuple[str, bytes]]:
-    return [compress(raw) for raw in raws]
+def _pack(raws: Sequence[bytes], packs: Path | None
+          ) -> list[tuple[str, bytes, str | None, int, int]]:
+    """(codec, data, pack, offset, length) for each message: data empty when packed."""
+    compressed = [compress(raw) for raw in raws]
+    if packs is None or sum(len(data) for _, data in compressed) < raw_packs.PACK_MIN_BYTES:
+        return [(codec, data, None, 0, 0) for codec, data in compressed]
+    name, spans = raw_packs.write(packs, [data for _, data in compressed])
+    return [(codec, b"", name, offset, length)
+            for (codec, _), (offset, length) in zip(compressed, spans, strict=True)]
 
 
 def _attachments(found: Sequence[Attachment]) -> tuple[tuple[str, str, int], ...]:

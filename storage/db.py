@@ -38,11 +38,19 @@ _PRAGMAS = (
 )
 
 
+def packs_directory(db_path: Path) -> Path:
+    """Where the pack files (storage.raw_packs) of the database at `db_path` live."""
+    return db_path.with_name(db_path.name + ".packs")
+
+
 class Db:
     """A handle for running SQL on one connection. Only storage/ modules use it."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, packs: Path | None = None) -> None:
         self._conn = conn
+        # Where this store's pack files are (storage.raw_packs); None: this handle reads
+        # no raw bytes.
+        self.packs = packs
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
@@ -99,8 +107,10 @@ class Store:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
-        self._read_db = Db(reader)
-        self._write_db = Db(writer)
+        # Where the pack files are (storage.raw_packs).
+        self.packs = packs = packs_directory(path)
+        self._read_db = Db(reader, packs)
+        self._write_db = Db(writer, packs)
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Store:

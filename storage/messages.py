@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from storage import raw_packs
 from storage.access import ids_param
 from storage.db import Db
 from storage.raw_codec import decompress
@@ -149,9 +150,19 @@ async def attach_bodies(db: Db, updates: Sequence[BodyUpdate]) -> None:
     if not updates:
         return
     await db.executemany(
-        "INSERT OR REPLACE INTO message_raw (message_id, compression, data) VALUES (?, ?, ?)",
-        ((u.message_id, u.raw_codec, u.raw_data) for u in updates),
+        "INSERT OR REPLACE INTO message_raw "
+        "(message_id, compression, data, pack, pack_offset, pack_length) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        ((u.message_id, u.raw_codec, u.raw_data, u.raw_pack,
+          u.raw_offset if u.raw_pack else None, u.raw_length if u.raw_pack else None)
+         for u in updates),
     )
+    packs: dict[str, int] = {}
+    for u in updates:
+        if u.raw_pack is not None:
+            packs[u.raw_pack] = max(packs.get(u.raw_pack, 0), u.raw_offset + u.raw_length)
+    for name, size in packs.items():
+        await raw_packs.register(db, name, size)
     await db.executemany(
         "UPDATE messages SET has_body = 1, size = ?, snippet = ?, has_attachments = ?, "
         "parse_error = coalesce(?, parse_error) WHERE id = ?",
@@ -284,14 +295,14 @@ async def headers(db: Db, *, message_id: int, account_ids: Iterable[int]) -> Mes
 async def raw(db: Db, *, message_id: int, account_ids: Iterable[int]) -> bytes | None:
     """The original bytes of one message, if the agent may see it."""
     row = await db.fetchone(
-        """
-        SELECT r.compression, r.data FROM message_raw AS r
+        f"""
+        SELECT {raw_packs.COLUMNS} FROM message_raw AS r
           JOIN messages AS m ON m.id = r.message_id
          WHERE r.message_id = ? AND m.account_id IN (SELECT value FROM json_each(?))
         """,
         (message_id, ids_param(account_ids)),
     )
-    return None if row is None else decompress(row[0], row[1])
+    return None if row is None else decompress(*await raw_packs.stored(db, message_id, *row))
 
 
 async def set_seen(db: Db, *, message_id: int, seen: bool, account_ids: Iterable[int]) -> bool:

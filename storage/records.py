@@ -130,12 +130,15 @@ class BodyUpdate(NamedTuple):
 
     message_id: int
     raw_codec: str
-    raw_data: bytes
+    raw_data: bytes  # empty when the bytes are in a pack file (storage.raw_packs)
     size: int
     index_body: str
     snippet: str
     parse_error: str | None
     attachments: tuple[tuple[str, str, int], ...]
+    raw_pack: str | None = None
+    raw_offset: int = 0
+    raw_length: int = 0
 
 
 @dataclass(frozen=True)

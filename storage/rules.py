@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from storage import raw_packs
 from storage.access import ids_param
 from storage.db import Db
 
@@ -316,11 +317,11 @@ async def queue(db: Db, account_id: int, message_ids: Iterable[int]) -> None:
 async def waiting(db: Db, account_id: int, *, limit: int) -> list[Waiting]:
     """Queued messages of the account whose body is stored, oldest first."""
     rows = await db.fetchall(
-        """SELECT q.message_id, q.account_id, r.compression, r.data
-             FROM rule_queue AS q JOIN message_raw AS r ON r.message_id = q.message_id
-            WHERE q.account_id = ? ORDER BY q.message_id LIMIT ?""",
+        f"""SELECT q.message_id, q.account_id, {raw_packs.COLUMNS}
+              FROM rule_queue AS q JOIN message_raw AS r ON r.message_id = q.message_id
+             WHERE q.account_id = ? ORDER BY q.message_id LIMIT ?""",
         (account_id, limit))
-    return [Waiting(r[0], r[1], r[2], r[3]) for r in rows]
+    return [Waiting(r[0], r[1], *await raw_packs.stored(db, r[0], *r[2:])) for r in rows]
 
 
 async def take(db: Db, message_id: int) -> bool:
@@ -448,6 +449,6 @@ async def inbox_messages(db: Db, account_id: int, *, limit: int) -> list[int]:
 
 
 async def raw_of(db: Db, message_id: int) -> tuple[str, bytes] | None:
-    row = await db.fetchone("SELECT compression, data FROM message_raw WHERE message_id = ?",
-                            (message_id,))
-    return None if row is None else (row[0], bytes(row[1]))
+    row = await db.fetchone(f"SELECT {raw_packs.COLUMNS} FROM message_raw AS r "
+                            "WHERE r.message_id = ?", (message_id,))
+    return None if row is None else await raw_packs.stored(db, message_id, *row)

@@ -19,6 +19,7 @@ from pathlib import Path
 from engine.doctor.report import FAIL, OK, SKIPPED, WARN, DoctorCheck, check
 from engine.errors import SecretError
 from engine.secrets import SecretBox, key_path_for
+from storage.db import packs_directory
 
 DATABASE = "files.database"
 DIRECTORY = "files.directory"
@@ -94,9 +95,11 @@ def directory_check(directory: Path) -> DoctorCheck:
 
 
 def permissions_check(path: Path) -> DoctorCheck:
-    """Neither the database nor its journal files can be read by other users."""
+    """Neither the database, its journal files nor its pack directory (mail bodies) can
+    be read by other users."""
     found: list[tuple[Path, os.stat_result]] = []
-    for candidate in (path, *(path.with_name(path.name + s) for s in JOURNAL_SUFFIXES)):
+    for candidate in (path, *(path.with_name(path.name + s) for s in JOURNAL_SUFFIXES),
+                      packs_directory(path)):
         with contextlib.suppress(OSError):
             found.append((candidate, candidate.stat()))
     if not found or found[0][0] != path:
@@ -105,14 +108,21 @@ def permissions_check(path: Path) -> DoctorCheck:
     group = [(p, s) for p, s in found if s.st_mode & 0o070]
     if others:
         return check(PERMISSIONS, FAIL, f"{_listing(path, others)} readable by every user; "
-                     f"run chmod 600 {' '.join(_q(p) for p, _s in others)}")
+                     f"run {_chmod(others)}")
     if group:
         return check(PERMISSIONS, WARN, f"{_listing(path, group)} readable by group "
-                     f"{_group(group[0][1].st_gid)}; run chmod 600 "
-                     f"{' '.join(_q(p) for p, _s in group)}")
+                     f"{_group(group[0][1].st_gid)}; run {_chmod(group)}")
     st = found[0][1]
     return check(PERMISSIONS, OK, f"only {_user(st.st_uid)} can read the database "
                  f"(mode {stat.S_IMODE(st.st_mode):04o})")
+
+
+def _chmod(found: list[tuple[Path, os.stat_result]]) -> str:
+    """The chmod commands that make `found` private: 600 for files, 700 for directories."""
+    files = [_q(p) for p, st in found if not stat.S_ISDIR(st.st_mode)]
+    dirs = [_q(p) for p, st in found if stat.S_ISDIR(st.st_mode)]
+    return " and ".join(f"chmod {mode} {' '.join(paths)}"
+                        for mode, paths in (("600", files), ("700", dirs)) if paths)
 
 
 def key_check(db_path: Path, *, secrets: int | None) -> DoctorCheck:

@@ -341,7 +341,7 @@ class FolderSync:
 
         async def prepare(batch: list[int], fetched: list[ops.Fetched]) -> list[BodyUpdate]:
             pairs = [(ids[f.uid], f.data) for f in fetched if f.uid in ids and f.data]
-            return await prepare_bodies(pairs, self.cpu.run_pairs)
+            return await prepare_bodies(pairs, self.cpu.run_pairs, packs=self.store.packs)
 
         async def store(batch: list[int], updates: list[BodyUpdate]) -> None:
             nonlocal done, nbytes

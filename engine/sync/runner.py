@@ -23,7 +23,7 @@ from engine.pop3.sync import sync_pop3_account
 from engine.sync.account import AccountResult, sync_account
 from engine.sync.cpu import CpuPool
 from engine.sync.progress import Progress, SyncEvent
-from storage import Store
+from storage import Store, StoreError, raw_packs
 from storage import folder_state as folder_sql
 from storage import settings as settings_sql
 from storage.records import AccountSettings
@@ -33,6 +33,8 @@ IDLE_REISSUE_SECONDS = 25 * 60
 MAX_BACKOFF_SECONDS = 300.0
 # How often an account whose login was refused looks whether it got new credentials.
 CREDENTIALS_CHECK_SECONDS = 30.0
+# How often a long-running engine tidies the pack files (storage.raw_packs).
+SWEEP_SECONDS = 15 * 60
 
 
 def backoff(failures: int) -> float:
@@ -63,8 +65,27 @@ async def sync_once(
         ))
     finally:
         await asyncio.to_thread(cpu.close)
+    await sweep_packs(store, progress)
     progress(SyncEvent("done"))
     return list(results)
+
+
+async def sweep_packs(store: Store, progress: Progress) -> None:
+    """Remove the pack files nothing needs and rewrite those mostly dead; a failure is
+    reported, and the next sweep tries again."""
+    try:
+        await raw_packs.sweep(store, engine=True)
+    except (OSError, StoreError) as exc:
+        progress(SyncEvent("error", message=(
+            f"could not tidy the mail files in {store.packs}: {exc}; "
+            "check that directory's permissions")))
+
+
+async def _sweep_every(store: Store, progress: Progress, stop: asyncio.Event) -> None:
+    while True:
+        await sweep_packs(store, progress)
+        if await _wait_any(stop, seconds=SWEEP_SECONDS) is stop:
+            return
 
 
 Targets = Callable[[], Awaitable[Sequence[AccountSettings]]]
@@ -99,6 +120,7 @@ async def sync_forever(
                     _account_loop(store, a, cpu, progress, stop, wake_all),
                     name=f"sync-{a.name}")
 
+    sweeper = asyncio.create_task(_sweep_every(store, progress, stop), name="sweep-packs")
     try:
         await follow(await targets())
         while await _wait_any(stop, now, seconds=None) is now:
@@ -106,9 +128,9 @@ async def sync_forever(
             await follow(await targets())
             wake_all.set()
     finally:
-        for task in loops.values():
+        for task in (*loops.values(), sweeper):
             task.cancel()
-        for task in loops.values():
+        for task in (*loops.values(), sweeper):
             with contextlib.suppress(BaseException):
                 await task
         await asyncio.to_thread(cpu.close)

@@ -16,6 +16,7 @@ from engine.corpus import generate_corpus
 from engine.service import LocalService
 from engine.sync.progress import SyncEvent
 from storage import customers
+from storage.raw_codec import decompress
 from tests.integration.sync_support import (
     Item,
     RunningEngine,
@@ -202,8 +203,26 @@ async def test_killed_first_sync_resumes_without_duplicates_or_loss(
         assert set(uids) == set(await server_uids(server, USER))
         assert con.execute("SELECT count(*) FROM messages WHERE has_body = 0").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM message_raw").fetchone()[0] == len(inbox)
+        # Bodies fetched in bulk are in pack files: each row's bytes are there, whole.
+        rows = con.execute(
+            "SELECT r.compression, r.data, r.pack, r.pack_offset, r.pack_length, m.size "
+            "FROM message_raw AS r JOIN messages AS m ON m.id = r.message_id").fetchall()
+        packs = tmp_path / "kill.db.packs"
+        assert sum(1 for r in rows if r[2] is not None) > len(inbox) // 2
+        listed = {r[0] for r in con.execute("SELECT name FROM raw_packs")}
+        for codec, data, pack, offset, length, size in rows:
+            if pack is not None:
+                assert pack in listed
+                data = _packed(packs / pack, offset, length)
+            assert len(decompress(codec, data)) == size
     finally:
         con.close()
+
+
+def _packed(path: Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
 
 
 async def test_server_gone_mid_sync_then_back(dovecot_factory, tmp_path: Path) -> None:

@@ -589,8 +589,11 @@ def main(argv: list[str] | None = None) -> int:
             result["frontdesk"] = {
                 "initial": figures(fd_runs, messages),
                 "incremental": figures(fd_inc),
-                "store_mb": round(sum(p.stat().st_size for p in fd_target.root.glob(
-                    "frontdesk.db*")) / 1e6, 1) if fd_target else None,
+                # The database, its journal files and its pack files (mail bodies).
+                "store_mb": round(sum(
+                    f.stat().st_size for p in fd_target.root.glob("frontdesk.db*")
+                    for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()
+                ) / 1e6, 1) if fd_target else None,
             }
         result["incremental_changes"] = changes
         result["checks"] = checks

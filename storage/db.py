@@ -46,11 +46,9 @@ def packs_directory(db_path: Path) -> Path:
 class Db:
     """A handle for running SQL on one connection. Only storage/ modules use it."""
 
-    def __init__(self, conn: aiosqlite.Connection, packs: Path | None = None) -> None:
+    def __init__(self, conn: aiosqlite.Connection, packs: Path) -> None:
         self._conn = conn
-        # Where this store's pack files are (storage.raw_packs); None: this handle reads
-        # no raw bytes.
-        self.packs = packs
+        self.packs = packs  # where the store's pack files are (storage.raw_packs)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
@@ -107,8 +105,7 @@ class Store:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
-        # Where the pack files are (storage.raw_packs).
-        self.packs = packs = packs_directory(path)
+        self.packs = packs = packs_directory(path)  # see storage.raw_packs
         self._read_db = Db(reader, packs)
         self._write_db = Db(writer, packs)
 

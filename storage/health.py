@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import aiosqlite
 
-from storage.db import BUSY_TIMEOUT_MS, Db, open_error
+from storage.db import BUSY_TIMEOUT_MS, Db, open_error, packs_directory
 from storage.errors import StoreError, StoreUnavailableError
 
 P = ParamSpec("P")
@@ -71,7 +71,7 @@ async def peek(path: Path) -> AsyncIterator[Db]:
                 unavailable="cannot read database {path} ({reason}); check the "
                 "permissions of the file and its directory (see files.*)",
             ) from exc
-        yield Db(conn)
+        yield Db(conn, packs_directory(path))
     finally:
         await conn.close()
 

@@ -6,9 +6,10 @@ pack_offset, pack_length) and lists the file in raw_packs. In the database the s
 were written twice, to the WAL and again at each checkpoint, by the one thread that
 writes the store.
 
-What can be left behind, and who removes it:
+What can be left behind, and who removes it (sweep: the engine at the end of `sync
+--once` and every 15 minutes while it runs; `account remove` at once):
 - a file no committed transaction listed (the engine was killed between writing it and
-  committing): the engine, holding the store's lock, at the start of its next pass;
+  committing): the engine, holding the store's lock, once the file is ORPHAN_AGE_S old;
 - a listed pack no row points into any more (its messages were deleted, its account
   removed): whoever sweeps next;
 - the bytes of deleted messages inside a pack that is still used: the engine rewrites a
@@ -26,7 +27,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.db import packs_directory
 from storage.errors import StoreError
 
 if TYPE_CHECKING:
@@ -105,8 +105,6 @@ async def stored(db: Db, message_id: int, codec: str, data: bytes, pack: str | N
     reading the row and reading the file is followed."""
     if pack is None:
         return codec, bytes(data)
-    if db.packs is None:
-        raise RawMissingError("this connection cannot read pack files")
     try:
         return codec, await asyncio.to_thread(_read, db.packs, pack, offset or 0, length or 0)
     except RawMissingError:
@@ -131,9 +129,10 @@ async def _live(db: Db) -> dict[str, tuple[int, int]]:
 
 async def sweep(store: Store, *, engine: bool) -> int:
     """Remove pack files nothing points into; return how many. With `engine` (the caller
-    holds the store's lock, and no batch of its own is on its way), also remove files no
-    transaction listed and rewrite packs a quarter dead."""
-    packs = packs_directory(store.path)
+    holds the store's lock, so no other process writes packs), also remove files no
+    transaction listed, once old enough that no batch of its own can still be on its way,
+    and rewrite packs a quarter dead."""
+    packs = store.packs
     if not await asyncio.to_thread(packs.is_dir):
         return 0
     live = await _live(store.reader)

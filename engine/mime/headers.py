@@ -32,9 +32,6 @@ _FIELD_LINE = rb"([\x21-\x39\x3b-\x7e]++)[ \t]*+:([^\n]*+(?:\n[ \t][^\n]*+)*+)(?
 _FIELD = re.compile(_FIELD_LINE)
 # A block of nothing but such lines. Possessive throughout: linear on any input.
 _BLOCK = re.compile(rb"(?:" + _FIELD_LINE + rb")*+")
-# Lower-cased text of the field names met so far: a few dozen in practice, bounded anyway.
-_NAMES: dict[bytes, str] = {}
-_MAX_NAMES = 4096
 
 # RFC 2047 encoded word. Encoded text cannot contain "?", so each candidate scans at most to the
 # next "?": linear. Whitespace inside is tolerated because broken mailers emit it.
@@ -195,11 +192,7 @@ def _well_formed(data: bytes) -> dict[str, list[bytes]] | None:
         return None
     fields: dict[str, list[bytes]] = {}
     for raw_name, value in found:
-        name = _NAMES.get(raw_name)
-        if name is None:
-            name = raw_name.decode("ascii").lower()
-            if len(_NAMES) < _MAX_NAMES:
-                _NAMES[raw_name] = name
+        name = raw_name.decode("ascii").lower()
         if b"\n" in value:
             value = value.replace(b"\r\n", b"").replace(b"\n", b"")
         value = value.strip()[:MAX_HEADER_VALUE_BYTES]

@@ -123,8 +123,8 @@ class CpuPool:
         if shared is None or slot is None:
             return await self.run(fn, list(pairs))
         try:
-            placed = await asyncio.to_thread(shared.write, slot, chunks)
-            return await self.run(_with_shared, fn, [key for key, _ in pairs], placed.spans)
+            spans = await asyncio.to_thread(shared.write, slot, chunks)
+            return await self.run(_with_shared, fn, [key for key, _ in pairs], spans)
         finally:
             shared.release(slot)
 

@@ -98,23 +98,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-# Flag names as text: a mailbox uses a handful, met on every message.
-_FLAG_TEXT: dict[bytes, str] = {}
-
-
-def _flag(value: Any) -> str:
-    if not isinstance(value, bytes):
-        return str(value)
-    text = _FLAG_TEXT.get(value)
-    if text is None:
-        text = value.decode("utf-8", "replace")
-        if len(_FLAG_TEXT) < 1024:
-            _FLAG_TEXT[value] = text
-    return text
-
-
 def _flags(values: Any) -> tuple[str, ...]:
-    return tuple(map(_flag, values or ()))
+    return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                 for v in values or ())
 
 
 def enable_extensions(client: IMAPClient) -> tuple[str, ...]:

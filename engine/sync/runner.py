@@ -65,12 +65,12 @@ async def sync_once(
         ))
     finally:
         await asyncio.to_thread(cpu.close)
-    await sweep_packs(store, progress)
+    await _sweep_packs(store, progress)
     progress(SyncEvent("done"))
     return list(results)
 
 
-async def sweep_packs(store: Store, progress: Progress) -> None:
+async def _sweep_packs(store: Store, progress: Progress) -> None:
     """Remove the pack files nothing needs and rewrite those mostly dead; a failure is
     reported, and the next sweep tries again."""
     try:
@@ -83,7 +83,7 @@ async def sweep_packs(store: Store, progress: Progress) -> None:
 
 async def _sweep_every(store: Store, progress: Progress, stop: asyncio.Event) -> None:
     while True:
-        await sweep_packs(store, progress)
+        await _sweep_packs(store, progress)
         if await _wait_any(stop, seconds=SWEEP_SECONDS) is stop:
             return
 

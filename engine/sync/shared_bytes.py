@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from engine.sync.batches import MAX_BATCH_BYTES
 
 # Batches being parsed at once: the folders' pipelines each keep two in flight, and
 # two folders overlap. A batch finding no free slot goes through the pipe.
 SLOTS = 4
-
-
-class Placed(NamedTuple):
-    """Where a batch lies: its slot, and each message's (start, length) in the mapping."""
-
-    slot: int
-    spans: list[tuple[int, int]]
 
 
 class SharedSlots:
@@ -44,8 +36,9 @@ class SharedSlots:
             return None
         return self._free.pop()
 
-    def write(self, slot: int, chunks: Sequence[bytes]) -> Placed:
-        """Copy the chunks into a taken slot (megabytes: off the event loop)."""
+    def write(self, slot: int, chunks: Sequence[bytes]) -> list[tuple[int, int]]:
+        """Copy the chunks into a taken slot (megabytes: off the event loop); return each
+        chunk's (start, length) in the mapping."""
         start = slot * self.slot_bytes
         spans = []
         for chunk in chunks:
@@ -53,7 +46,7 @@ class SharedSlots:
             self._map[start:end] = chunk
             spans.append((start, len(chunk)))
             start = end
-        return Placed(slot, spans)
+        return spans
 
     def release(self, slot: int) -> None:
         """The slot's batch is parsed: the slot may take the next one."""

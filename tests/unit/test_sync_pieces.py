@@ -1,5 +1,6 @@
 import random
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -147,13 +148,17 @@ print(started, pid != os.getpid(), late)
 
 
 def test_shared_slots_place_read_and_refuse_what_does_not_fit() -> None:
-    from engine.sync.shared_bytes import Placed, SharedSlots
+    from engine.sync.shared_bytes import SharedSlots
+
+    class Placed(NamedTuple):
+        slot: int
+        spans: list[tuple[int, int]]
 
     slots = SharedSlots(slots=2, slot_bytes=10)
 
     def place(chunks: list[bytes]) -> Placed | None:
         slot = slots.take(sum(map(len, chunks)))
-        return None if slot is None else slots.write(slot, chunks)
+        return None if slot is None else Placed(slot, slots.write(slot, chunks))
 
     first = place([b"abc", b"", b"defg"])
     assert first is not None
